@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Installs the Debian packages every part of the project needs (idempotent).
+# PostgreSQL server binaries and pgbench for tests and benchmarks, Prometheus
+# (promtool) for the observability checks, Chromium for the browser test, wrk
+# for load, shellcheck for our own scripts.
+set -euo pipefail
+
+packages=(
+  postgresql postgresql-contrib
+  prometheus
+  chromium
+  wrk
+  shellcheck
+  jq
+  curl
+  python3-venv
+)
+
+missing=()
+for pkg in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$pkg")
+  fi
+done
+
+if [ "${#missing[@]}" -eq 0 ]; then
+  echo "system packages: all present"
+  exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "system packages missing: ${missing[*]}" >&2
+  echo "run: sudo apt-get update && sudo apt-get install -y --no-install-recommends ${missing[*]}" >&2
+  exit 1
+fi
+
+echo "system packages: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# The Debian prometheus package starts a daemon on :9090, which is the app's
+# metrics port. The project runs its own Prometheus instances on other ports.
+if command -v systemctl >/dev/null 2>&1; then systemctl disable --now prometheus prometheus-node-exporter >/dev/null 2>&1 || true; fi
+pkill -x prometheus >/dev/null 2>&1 || true
+pkill -f prometheus-node-exporter >/dev/null 2>&1 || true
