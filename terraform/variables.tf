@@ -1,0 +1,299 @@
+variable "project_id" {
+  description = "ID of the Google Cloud project that receives every resource (it must exist and have billing enabled)."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{4,28}[a-z0-9]$", var.project_id))
+    error_message = "project_id must be a project ID (6-30 chars: lowercase letters, digits, hyphens; starts with a letter), not a project name or number."
+  }
+}
+
+variable "region" {
+  description = "Region for the GKE Autopilot cluster, the Cloud SQL instance, the subnet and the Artifact Registry repository."
+  type        = string
+  default     = "us-central1"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[a-z]+-[a-z]+[0-9]$", var.region))
+    error_message = "region must be a region such as us-central1 or europe-west1 (not a zone such as us-central1-a)."
+  }
+}
+
+variable "cluster_name" {
+  description = "Name of the GKE Autopilot cluster."
+  type        = string
+  default     = "hello-world-cluster"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[a-z]([-a-z0-9]{0,38}[a-z0-9])?$", var.cluster_name))
+    error_message = "cluster_name must be 1-40 chars of lowercase letters, digits and hyphens, start with a letter and not end with a hyphen."
+  }
+}
+
+variable "release_channel" {
+  description = "GKE release channel of the cluster (RAPID, REGULAR or STABLE)."
+  type        = string
+  default     = "REGULAR"
+  nullable    = false
+
+  validation {
+    condition     = contains(["RAPID", "REGULAR", "STABLE"], var.release_channel)
+    error_message = "release_channel must be one of RAPID, REGULAR, STABLE."
+  }
+}
+
+variable "master_authorized_networks" {
+  description = <<-EOT
+    CIDR ranges allowed to reach the cluster's IP-based control-plane endpoint. Empty by default: operators use the
+    DNS-based endpoint (`get-credentials --dns-endpoint`), which is authorised by IAM rather than by source address.
+  EOT
+  type = list(object({
+    cidr_block   = string
+    display_name = string
+  }))
+  default  = []
+  nullable = false
+
+  validation {
+    condition     = alltrue([for n in var.master_authorized_networks : can(cidrhost(n.cidr_block, 0))])
+    error_message = "every master_authorized_networks[*].cidr_block must be a CIDR range such as 203.0.113.7/32."
+  }
+}
+
+variable "namespace" {
+  description = "Kubernetes namespace the Helm release is installed into (part of the Workload Identity member)."
+  type        = string
+  default     = "hello"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$", var.namespace))
+    error_message = "namespace must be a DNS-1123 label (lowercase letters, digits, hyphens; at most 63 chars)."
+  }
+}
+
+variable "kubernetes_service_account" {
+  description = "Name of the Kubernetes ServiceAccount the pods run as (the chart's serviceAccount.name; part of the Workload Identity member)."
+  type        = string
+  default     = "hello-server"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$", var.kubernetes_service_account))
+    error_message = "kubernetes_service_account must be a DNS-1123 subdomain (lowercase letters, digits, '-' and '.')."
+  }
+}
+
+variable "app_service_account_id" {
+  description = "Account ID (the part before @) of the Google service account the application runs as."
+  type        = string
+  default     = "hello-server"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{4,28}[a-z0-9]$", var.app_service_account_id))
+    error_message = "app_service_account_id must be 6-30 chars of lowercase letters, digits and hyphens, starting with a letter."
+  }
+}
+
+variable "sql_instance_name" {
+  description = "Name of the Cloud SQL instance. Cloud SQL reserves a deleted instance's name for up to a week: pick a new one when recreating."
+  type        = string
+  default     = "hello-postgres"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[a-z]([-a-z0-9]{0,96}[a-z0-9])?$", var.sql_instance_name))
+    error_message = "sql_instance_name must be lowercase letters, digits and hyphens, starting with a letter."
+  }
+}
+
+variable "database_version" {
+  description = "Cloud SQL database version (a PostgreSQL major, POSTGRES_15 or newer: the privilege model in docs/deploy.md assumes 15+)."
+  type        = string
+  default     = "POSTGRES_18"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^POSTGRES_(1[5-9]|[2-9][0-9])$", var.database_version))
+    error_message = "database_version must be POSTGRES_15 or newer, e.g. POSTGRES_18."
+  }
+}
+
+variable "database_edition" {
+  description = "Cloud SQL edition: ENTERPRISE (db-custom-* tiers) or ENTERPRISE_PLUS (db-perf-optimized-N-* tiers)."
+  type        = string
+  default     = "ENTERPRISE"
+  nullable    = false
+
+  validation {
+    condition     = contains(["ENTERPRISE", "ENTERPRISE_PLUS"], var.database_edition)
+    error_message = "database_edition must be ENTERPRISE or ENTERPRISE_PLUS."
+  }
+}
+
+variable "database_tier" {
+  description = "Machine tier of the Cloud SQL instance; it must belong to database_edition."
+  type        = string
+  default     = "db-custom-1-3840"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^db-(custom-[0-9]+-[0-9]+|perf-optimized-N-[0-9]+|f1-micro|g1-small)$", var.database_tier))
+    error_message = "database_tier must be a Cloud SQL tier such as db-custom-1-3840 or db-perf-optimized-N-2."
+  }
+}
+
+variable "availability_type" {
+  description = "ZONAL (single zone, cheaper; fine for a demo) or REGIONAL (synchronous standby in a second zone; use it in production)."
+  type        = string
+  default     = "REGIONAL"
+  nullable    = false
+
+  validation {
+    condition     = contains(["ZONAL", "REGIONAL"], var.availability_type)
+    error_message = "availability_type must be ZONAL or REGIONAL."
+  }
+}
+
+variable "database_disk_size_gb" {
+  description = "Initial SSD size of the Cloud SQL instance in GB (it grows automatically)."
+  type        = number
+  default     = 10
+  nullable    = false
+
+  validation {
+    condition     = var.database_disk_size_gb >= 10 && floor(var.database_disk_size_gb) == var.database_disk_size_gb
+    error_message = "database_disk_size_gb must be a whole number of at least 10."
+  }
+}
+
+variable "database_name" {
+  description = "Name of the PostgreSQL database created for the application (the chart's database.name)."
+  type        = string
+  default     = "hello"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[a-z_][a-z0-9_]{0,62}$", var.database_name))
+    error_message = "database_name must be a lowercase PostgreSQL identifier (letters, digits, underscores; at most 63 chars)."
+  }
+}
+
+variable "database_admin" {
+  description = <<-EOT
+    Email of the human user or service account that administers the database through IAM (member of
+    cloudsqlsuperuser, no password). Empty means the identity running Terraform. It runs the one-time grant in
+    docs/deploy.md; the application itself never gets cloudsqlsuperuser.
+  EOT
+  type        = string
+  default     = ""
+  nullable    = false
+
+  validation {
+    condition     = var.database_admin == "" || can(regex("^[^@\\s]+@[^@\\s]+\\.[a-z]+$", var.database_admin))
+    error_message = "database_admin must be empty or an email address (user@example.com or name@project.iam.gserviceaccount.com)."
+  }
+}
+
+variable "database_data_api_access" {
+  description = "Allow IAM-authenticated SQL through the Cloud SQL Data API (`gcloud sql instances execute-sql`), used for the one-time grant on this private-IP-only instance."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
+variable "backup_retained_count" {
+  description = "Number of automated daily backups Cloud SQL keeps."
+  type        = number
+  default     = 14
+  nullable    = false
+
+  validation {
+    condition     = var.backup_retained_count >= 1 && var.backup_retained_count <= 365
+    error_message = "backup_retained_count must be between 1 and 365."
+  }
+}
+
+variable "pitr_log_retention_days" {
+  description = "Days of write-ahead log kept for point-in-time recovery (1-7 for ENTERPRISE, up to 35 for ENTERPRISE_PLUS)."
+  type        = number
+  default     = 7
+  nullable    = false
+
+  validation {
+    condition     = var.pitr_log_retention_days >= 1 && var.pitr_log_retention_days <= 35
+    error_message = "pitr_log_retention_days must be between 1 and 35."
+  }
+}
+
+variable "deletion_protection" {
+  description = "Protect the GKE cluster and the Cloud SQL instance (both Terraform's and the API's flag) from deletion. Set false only to tear down."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
+variable "artifact_repository_id" {
+  description = "ID of the Artifact Registry Docker repository that holds the application image."
+  type        = string
+  default     = "hello-server"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$", var.artifact_repository_id))
+    error_message = "artifact_repository_id must be lowercase letters, digits and hyphens, starting with a letter."
+  }
+}
+
+variable "image_keep_count" {
+  description = "Cleanup policy: the most recent image versions that are always kept."
+  type        = number
+  default     = 10
+  nullable    = false
+
+  validation {
+    condition     = var.image_keep_count >= 1
+    error_message = "image_keep_count must be at least 1."
+  }
+}
+
+variable "network_cidrs" {
+  description = "Address plan: node subnet, Pod and Service secondary ranges (VPC-native), and the range reserved for private services access (Cloud SQL)."
+  type = object({
+    nodes            = string
+    pods             = string
+    services         = string
+    private_services = string
+  })
+  default = {
+    nodes            = "10.10.0.0/20"
+    pods             = "10.64.0.0/14"
+    services         = "10.68.0.0/20"
+    private_services = "10.100.0.0/16"
+  }
+  nullable = false
+
+  validation {
+    condition     = alltrue([for c in values(var.network_cidrs) : can(cidrhost(c, 0))])
+    error_message = "every network_cidrs entry (nodes, pods, services, private_services) must be a CIDR range."
+  }
+}
+
+variable "labels" {
+  description = "Labels added to every resource that supports them."
+  type        = map(string)
+  default = {
+    app        = "hello-server"
+    managed-by = "terraform"
+  }
+  nullable = false
+
+  validation {
+    condition     = alltrue([for k, v in var.labels : can(regex("^[a-z][a-z0-9_-]{0,62}$", k)) && can(regex("^[a-z0-9_-]{0,63}$", v))])
+    error_message = "labels keys must start with a lowercase letter; keys and values may hold lowercase letters, digits, '_' and '-' (at most 63 chars)."
+  }
+}
