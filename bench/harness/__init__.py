@@ -1,0 +1,1 @@
+"""Shared pieces of the benchmark, soak, chaos and malformed-input runs."""

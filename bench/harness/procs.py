@@ -1,0 +1,99 @@
+"""Resource figures of a process and its children, read from /proc (Linux only)."""
+
+import os
+import threading
+import time
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
+
+
+def tree(pid):
+    """pid and all its descendants (gunicorn: master + workers)."""
+    children = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(ppid, []).append(int(entry))
+    found, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        found.append(p)
+        todo.extend(children.get(p, []))
+    return found
+
+
+def _read(path):
+    try:
+        with open(path) as f:
+            return f.read()
+    except OSError:
+        return ""
+
+
+def cpu_seconds(pid):
+    """user + system CPU of the tree, including reaped children."""
+    total = 0
+    for p in tree(pid):
+        fields = _read(f"/proc/{p}/stat").rsplit(")", 1)[-1].split()
+        if len(fields) > 14:
+            total += sum(int(x) for x in fields[11:15])
+    return total / CLOCK_TICKS
+
+
+def rss_kb(pid):
+    """Resident set size summed over the tree (shared pages counted once per process)."""
+    total = 0
+    for p in tree(pid):
+        fields = _read(f"/proc/{p}/statm").split()
+        if len(fields) > 1:
+            total += int(fields[1]) * PAGE_KB
+    return total
+
+
+def status_kb(pid, key):
+    """A kB figure from /proc/PID/status, e.g. VmHWM (peak RSS since start)."""
+    for line in _read(f"/proc/{pid}/status").splitlines():
+        if line.startswith(key + ":"):
+            return int(line.split()[1])
+    return 0
+
+
+def open_fds(pid):
+    try:
+        return len(os.listdir(f"/proc/{pid}/fd"))
+    except OSError:
+        return 0
+
+
+def alive(pid):
+    state = _read(f"/proc/{pid}/stat").rsplit(")", 1)[-1].split()[:1]
+    return bool(state) and state[0] != "Z"
+
+
+class PeakRss:
+    """Samples the tree's RSS in a background thread; `.peak_kb` is the highest sum seen."""
+
+    def __init__(self, pid, interval=0.05):
+        self.pid, self.interval, self.peak_kb = pid, interval, 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self):
+        while not self._stop.is_set():
+            self.peak_kb = max(self.peak_kb, rss_kb(self.pid))
+            self._stop.wait(self.interval)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+        self.peak_kb = max(self.peak_kb, rss_kb(self.pid))

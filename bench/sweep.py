@@ -1,0 +1,148 @@
+"""make bench: hello-server against the Flask + pg8000 stack, same PostgreSQL, same machine.
+
+Sweeps closed-loop concurrency for both servers on GET /greeting/1 and measures this
+machine's ceilings in the same run: pgbench on the same query and hello-server's /healthz.
+Prints a table, writes JSON under bench/results/ and a PNG plot beside it.
+
+Settings (environment): BENCH_DURATION seconds per level (10), BENCH_CONNECTIONS ("1 8 32 128 512"),
+BENCH_WARMUP seconds (3), BENCH_CEILING_CLIENTS (32), BENCH_SERVERS ("hello-server flask").
+"""
+
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from harness import procs  # noqa: E402
+from harness.load import oha, pgbench_tps  # noqa: E402
+from harness.paths import RESULTS, tool  # noqa: E402
+from harness.pg import TempPostgres  # noqa: E402
+from harness.plot import plot_sweep  # noqa: E402
+from harness.report import save, table, verdict  # noqa: E402
+from harness.servers import FlaskBaseline, HelloServer  # noqa: E402
+
+QUERY = "SELECT message FROM greetings WHERE id = 1"
+DURATION = int(os.environ.get("BENCH_DURATION", "10"))
+LEVELS = [int(c) for c in os.environ.get("BENCH_CONNECTIONS", "1 8 32 128 512").split()]
+WARMUP = int(os.environ.get("BENCH_WARMUP", "3"))
+CEILING_CLIENTS = int(os.environ.get("BENCH_CEILING_CLIENTS", "32"))
+SERVERS = os.environ.get("BENCH_SERVERS", "hello-server flask").split()
+
+COLUMNS = [
+    ("server", "server", "{}"), ("conns", "connections", "{}"), ("req/s", "rps", "{:.0f}"),
+    ("p50 ms", "p50_ms", "{:.2f}"), ("p99 ms", "p99_ms", "{:.2f}"), ("p99.9 ms", "p999_ms", "{:.2f}"),
+    ("errors", "errors", "{}"), ("peak RSS MB", "peak_rss_mb", "{:.1f}"),
+    ("CPU s/1k req", "cpu_s_per_1k", "{:.3f}"),
+]
+
+
+def measure(server, url, connections):
+    """One load level: oha figures plus the server tree's CPU and peak RSS during the run."""
+    cpu_before = procs.cpu_seconds(server.pid)
+    with procs.PeakRss(server.pid) as peak:
+        result = oha(url, connections, DURATION)
+    cpu = procs.cpu_seconds(server.pid) - cpu_before
+    result.update(
+        server=server.name,
+        peak_rss_mb=peak.peak_kb / 1024,
+        cpu_s=cpu,
+        cpu_s_per_1k=cpu / result["requests"] * 1000 if result["requests"] else None,
+    )
+    print(table([result], COLUMNS).splitlines()[-1], flush=True)
+    return result
+
+
+def sweep(server):
+    url = server.base_url + "/greeting/1"
+    oha(url, 32, WARMUP)
+    return [measure(server, url, c) for c in LEVELS]
+
+
+def machine():
+    cpu_model = next(
+        (line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), ""
+    )
+    oha_version = subprocess.run([tool("oha"), "--version"], capture_output=True, text=True).stdout.strip()
+    return {"cpus": os.cpu_count(), "cpu_model": cpu_model, "kernel": platform.release(), "oha": oha_version}
+
+
+def at(rows, server, connections):
+    return next((r for r in rows if r["server"] == server and r["connections"] == connections), None)
+
+
+def targets(rows, ceilings):
+    """The acceptance targets, each as (description, measured, ok)."""
+    checks = []
+    hello32, flask32 = at(rows, "hello-server", 32), at(rows, "flask-baseline", 32)
+    if hello32:
+        ratio_l = hello32["rps"] / ceilings["L_rps"]
+        checks += [
+            ("greeting rate >= 60 % of L at 32 conns", f"{ratio_l:.0%}", ratio_l >= 0.60),
+            ("p99 <= 5 ms at 32 conns", f"{hello32['p99_ms']:.2f} ms", hello32["p99_ms"] <= 5),
+            ("peak RSS <= 20 MB", f"{ceilings['hello_vmhwm_mb']:.1f} MB", ceilings["hello_vmhwm_mb"] <= 20),
+        ]
+    if hello32 and flask32:
+        speedup = hello32["rps"] / flask32["rps"]
+        p99_ratio = hello32["p99_ms"] / flask32["p99_ms"]
+        checks += [
+            (">= 10x Flask req/s at 32 conns", f"{speedup:.1f}x", speedup >= 10),
+            ("p99 <= 1/4 of Flask p99 at 32 conns", f"{p99_ratio:.3f}", p99_ratio <= 0.25),
+        ]
+    hello512 = at(rows, "hello-server", 512)
+    if hello512:
+        checks += [
+            ("no errors at 512 conns", str(hello512["errors"]), hello512["errors"] == 0),
+            ("p99 < 100 ms at 512 conns", f"{hello512['p99_ms']:.1f} ms", hello512["p99_ms"] < 100),
+        ]
+    return checks
+
+
+def main():
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    logs = RESULTS / "logs"
+    logs.mkdir(exist_ok=True)
+    rows, ceilings = [], {}
+    print(f"bench: {DURATION} s per level, connections {LEVELS}, servers {SERVERS}", flush=True)
+    print(table([], COLUMNS), flush=True)
+    with TempPostgres() as pg:
+        hello = HelloServer(pg.url, logs / "hello-server.log").start()
+        try:
+            ceilings["pgbench_tps"] = pgbench_tps(pg.url, QUERY, CEILING_CLIENTS, DURATION)
+            ceilings["healthz_rps"] = oha(hello.base_url + "/healthz", CEILING_CLIENTS, DURATION)["rps"]
+            if "hello-server" in SERVERS:
+                rows += sweep(hello)
+        finally:
+            ceilings["hello_vmhwm_mb"] = procs.status_kb(hello.pid, "VmHWM") / 1024
+            hello.stop()
+        if "flask" in SERVERS:
+            flask = FlaskBaseline(pg.url, logs / "flask-baseline.log").start()
+            try:
+                rows += sweep(flask)
+            finally:
+                flask.stop()
+    ceilings["L_rps"] = 1 / (1 / ceilings["healthz_rps"] + 1 / ceilings["pgbench_tps"])
+    checks = targets(rows, ceilings)
+
+    print(f"\nceilings ({CEILING_CLIENTS} clients, {DURATION} s): pgbench {ceilings['pgbench_tps']:.0f} tps on "
+          f"`{QUERY}`, /healthz {ceilings['healthz_rps']:.0f} req/s, L = 1/(1/healthz + 1/pgbench) = "
+          f"{ceilings['L_rps']:.0f} req/s; hello-server peak RSS (VmHWM) {ceilings['hello_vmhwm_mb']:.1f} MB")
+    for description, measured, ok in checks:
+        print(f"  {verdict(ok)}  {description}: {measured}")
+    data = {
+        "kind": "bench", "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "machine": machine(),
+        "settings": {"duration_s": DURATION, "connections": LEVELS, "warmup_s": WARMUP, "query": QUERY,
+                     "ceiling_clients": CEILING_CLIENTS},
+        "ceilings": ceilings, "rows": rows,
+        "targets": [{"target": d, "measured": m, "ok": ok} for d, m, ok in checks],
+    }
+    path = save("bench", data)
+    png = plot_sweep(data, path.with_suffix(".png"))
+    print(f"\nresults: {path}\nplot:    {png}")
+
+
+if __name__ == "__main__":
+    main()
