@@ -1,0 +1,132 @@
+{{/* Chart name, overridable. */}}
+{{- define "hello-server.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* Object name prefix: <release>-<chart>, or the release name when it already contains the chart name. */}}
+{{- define "hello-server.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{- define "hello-server.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "hello-server.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{- define "hello-server.labels" -}}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{ include "hello-server.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: hello-server
+{{- end }}
+
+{{/* repository@digest when a digest is given, else repository:tag. Args: dict image, defaultTag. */}}
+{{- define "hello-server.imageRef" -}}
+{{- if .image.digest }}
+{{- printf "%s@%s" .image.repository .image.digest }}
+{{- else }}
+{{- printf "%s:%s" .image.repository (default .defaultTag .image.tag) }}
+{{- end }}
+{{- end }}
+
+{{- define "hello-server.image" -}}
+{{- include "hello-server.imageRef" (dict "image" .Values.image "defaultTag" .Chart.AppVersion) }}
+{{- end }}
+
+{{- define "hello-server.serviceAccountName" -}}
+{{- .Values.serviceAccount.name }}
+{{- end }}
+
+{{/* Seconds the app needs after SIGTERM: drain + in-flight timeout. */}}
+{{- define "hello-server.shutdownSeconds" -}}
+{{- add .Values.app.shutdown.drainSeconds .Values.app.shutdown.timeoutSeconds }}
+{{- end }}
+
+{{/* Grace period covering the app's drain + timeout plus a margin, so the kubelet never kills it mid-drain. */}}
+{{- define "hello-server.terminationGracePeriodSeconds" -}}
+{{- add (include "hello-server.shutdownSeconds" . | int) .Values.app.shutdown.marginSeconds }}
+{{- end }}
+
+{{/* Most pods that can run at once: the HPA maximum, or the fixed replica count. */}}
+{{- define "hello-server.maxPods" -}}
+{{- if .Values.autoscaling.enabled }}{{ .Values.autoscaling.maxReplicas }}{{ else }}{{ .Values.replicaCount }}{{ end }}
+{{- end }}
+
+{{/* Database user: explicit, or in IAM mode the Google service account's IAM user (email minus domain suffix). */}}
+{{- define "hello-server.databaseUser" -}}
+{{- if .Values.database.user }}
+{{- .Values.database.user }}
+{{- else if eq .Values.database.auth.mode "iam" }}
+{{- trimSuffix ".gserviceaccount.com" .Values.serviceAccount.gcpServiceAccount }}
+{{- end }}
+{{- end }}
+
+{{/* Secret name holding the database password in password mode. */}}
+{{- define "hello-server.passwordSecretName" -}}
+{{- default (printf "%s-db" (include "hello-server.fullname" .)) .Values.database.auth.existingSecret.name }}
+{{- end }}
+
+{{- define "hello-server.passwordSecretKey" -}}
+{{- if .Values.database.auth.existingSecret.name }}{{ .Values.database.auth.existingSecret.key }}{{ else }}password{{ end }}
+{{- end }}
+
+{{/* Restricted Pod Security Standard, shared by every pod of the chart. Fixed: not a value to weaken. */}}
+{{- define "hello-server.podSecurityContext" -}}
+runAsNonRoot: true
+runAsUser: 65532
+runAsGroup: 65532
+fsGroup: 65532
+seccompProfile:
+  type: RuntimeDefault
+{{- end }}
+
+{{- define "hello-server.containerSecurityContext" -}}
+runAsNonRoot: true
+runAsUser: 65532
+runAsGroup: 65532
+allowPrivilegeEscalation: false
+readOnlyRootFilesystem: true
+privileged: false
+capabilities:
+  drop: ["ALL"]
+seccompProfile:
+  type: RuntimeDefault
+{{- end }}
+
+{{/*
+Prometheus rule groups from files/alerts (a symlink to the repository's alerts/), with the SLO objectives and
+the latency threshold substituted from values. The rule files state each of these exactly once, as the tokens
+`vector(0.999)`, `vector(0.99)` and `le="0.1"`. Placeholders first, so a new value that equals another token
+(e.g. a latency objective of 0.999) is never substituted twice. A whole-number threshold matches both `le="1"`
+(Prometheus 2) and `le="1.0"` (Prometheus 3 normalises bucket labels).
+*/}}
+{{- define "hello-server.ruleGroups" -}}
+{{- $slo := .Values.slo }}
+{{- $le := printf "le=%q" (toString $slo.latency.thresholdSeconds) }}
+{{- if eq (float64 $slo.latency.thresholdSeconds) (floor $slo.latency.thresholdSeconds) }}
+{{- $le = printf "le=~\"%v|%v.0\"" $slo.latency.thresholdSeconds $slo.latency.thresholdSeconds }}
+{{- end }}
+{{- $groups := list }}
+{{- range $path, $_ := .Files.Glob "files/alerts/*.yaml" }}
+{{- if or $.Values.monitoring.kubernetesAlerts (ne (base $path) "kubernetes.yaml") }}
+{{- $text := $.Files.Get $path | replace "vector(0.999)" "@SLO_AVAILABILITY@" | replace "vector(0.99)" "@SLO_LATENCY@" | replace "le=\"0.1\"" "@SLO_LE@" }}
+{{- $text = $text | replace "@SLO_AVAILABILITY@" (printf "vector(%v)" $slo.availability.objective) | replace "@SLO_LATENCY@" (printf "vector(%v)" $slo.latency.objective) | replace "@SLO_LE@" $le }}
+{{- $file := fromYaml $text }}
+{{- if hasKey $file "Error" }}
+{{- fail (printf "%s: not a Prometheus rule file: %s" $path $file.Error) }}
+{{- end }}
+{{- $groups = concat $groups ($file.groups | default list) }}
+{{- end }}
+{{- end }}
+{{- toYaml (dict "groups" $groups) }}
+{{- end }}

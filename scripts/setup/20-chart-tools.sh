@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# Installs the Helm chart checks' tools at pinned versions into .tools/ (git-ignored) and builds the
+# JSON schemas kubeconform validates against into ~/.cache/hello-server/schemas (outside the repo).
+# Idempotent: every step is skipped when the pinned version is already in place.
+#
+#   helm, kubeconform, helm-docs   go install (Go module proxy)
+#   pytest, pyyaml, jsonschema,    .tools/venv-chart (PyPI); kubernetes-validate ships Kubernetes' own
+#   kubernetes-validate            OpenAPI as JSON schemas
+#   checkov                        .tools/venv-chart-checkov (PyPI)
+#   @kubernetes-models/gke         .tools/node-chart (npm): validator compiled from GKE's HealthCheckPolicy CRD
+#   CRD YAML                       go mod download: prometheus-operator, gateway-api; GMP's PodMonitoring and
+#                                  Rules from tests/chart/derived-crds (no registry serves their CRDs)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+root=$PWD
+tools_bin=$root/.tools/bin
+venv=$root/.tools/venv-chart
+node_dir=$root/.tools/node-chart
+schema_dir=${HELLO_SCHEMA_CACHE:-$HOME/.cache/hello-server/schemas}
+
+HELM_VERSION=v3.22.0
+KUBECONFORM_VERSION=v0.8.0
+HELM_DOCS_VERSION=v1.14.2
+PYTEST_VERSION=9.2.0
+PYYAML_VERSION=6.0.4
+JSONSCHEMA_VERSION=4.26.0
+CHECKOV_VERSION=3.3.30
+KUBERNETES_VALIDATE_VERSION=1.37.0
+GKE_MODELS_VERSION=4.6.2
+PROMETHEUS_OPERATOR_VERSION=v0.85.0
+GATEWAY_API_VERSION=v1.6.3
+
+need() {
+  command -v "$1" >/dev/null 2>&1 || { echo "20-chart-tools: '$1' is required but not on PATH" >&2; exit 1; }
+}
+need go
+need python3
+need npm
+
+mkdir -p "$tools_bin"
+
+# go_install BINARY MODULE_PATH/cmd/... VERSION [LDFLAGS]: reinstalls only when the binary's module version differs.
+go_install() {
+  local bin=$1 pkg=$2 version=$3 ldflags=${4:-} have=""
+  if [ -x "$tools_bin/$bin" ]; then
+    have=$(go version -m "$tools_bin/$bin" | awk '$1 == "mod" { print $3; exit }')
+  fi
+  if [ "$have" = "$version" ]; then
+    echo "chart tools: $bin $version present"
+    return
+  fi
+  echo "chart tools: installing $bin $version"
+  GOBIN=$tools_bin go install -ldflags="$ldflags" "$pkg@$version"
+}
+# The same -X flags as helm's own Makefile: without them the default Kubernetes version of `helm template`
+# and `helm lint` is v1.20, which the chart's kubeVersion (>=1.29) rejects. 1.37 = its k8s.io/client-go v0.37.
+helm_x=helm.sh/helm/v3
+go_install helm $helm_x/cmd/helm "$HELM_VERSION" "-X $helm_x/internal/version.version=$HELM_VERSION \
+  -X $helm_x/pkg/chartutil.k8sVersionMajor=1 -X $helm_x/pkg/chartutil.k8sVersionMinor=37 \
+  -X $helm_x/pkg/lint/rules.k8sVersionMajor=1 -X $helm_x/pkg/lint/rules.k8sVersionMinor=37"
+go_install kubeconform github.com/yannh/kubeconform/cmd/kubeconform "$KUBECONFORM_VERSION"
+go_install helm-docs github.com/norwoodj/helm-docs/cmd/helm-docs "$HELM_DOCS_VERSION"
+
+# venv DIR PIN...: (re)creates a virtualenv only when its pins changed. checkov gets its own venv because
+# its pinned dependencies conflict with pytest's.
+venv() {
+  local dir=$1 stamp=$1/.pins
+  shift
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$*" ]; then
+    echo "chart tools: $(basename "$dir") present"
+    return
+  fi
+  echo "chart tools: creating $dir"
+  rm -rf "$dir"
+  python3 -m venv "$dir"
+  "$dir/bin/pip" install --quiet --disable-pip-version-check "$@"
+  echo "$*" >"$stamp"
+}
+venv "$venv" "pytest==$PYTEST_VERSION" "PyYAML==$PYYAML_VERSION" "jsonschema==$JSONSCHEMA_VERSION" \
+  "kubernetes-validate==$KUBERNETES_VALIDATE_VERSION"
+venv "$venv-checkov" "checkov==$CHECKOV_VERSION"
+
+if [ -f "$node_dir/node_modules/@kubernetes-models/gke/package.json" ] &&
+  [ "$(jq -r .version "$node_dir/node_modules/@kubernetes-models/gke/package.json")" = "$GKE_MODELS_VERSION" ]; then
+  echo "chart tools: @kubernetes-models/gke $GKE_MODELS_VERSION present"
+else
+  echo "chart tools: installing @kubernetes-models/gke $GKE_MODELS_VERSION"
+  mkdir -p "$node_dir"
+  npm install --silent --no-audit --no-fund --prefix "$node_dir" "@kubernetes-models/gke@$GKE_MODELS_VERSION"
+fi
+
+# CRD YAML comes from the upstream Go modules (read-only module cache); only derived JSON schemas are written.
+crd_module_dir() {
+  (cd "$root/.tools" && go mod download -json "$1@$2") | jq -er .Dir
+}
+operator_dir=$(crd_module_dir github.com/prometheus-operator/prometheus-operator "$PROMETHEUS_OPERATOR_VERSION")
+gateway_dir=$(crd_module_dir sigs.k8s.io/gateway-api "$GATEWAY_API_VERSION")
+
+"$venv/bin/python" tests/chart/build_schemas.py \
+  --out "$schema_dir" \
+  --kubernetes-versions 1.29.0 "$KUBERNETES_VALIDATE_VERSION" \
+  --crd "$operator_dir/example/prometheus-operator-crd/monitoring.coreos.com_servicemonitors.yaml" \
+  --crd "$operator_dir/example/prometheus-operator-crd/monitoring.coreos.com_prometheusrules.yaml" \
+  --crd "$gateway_dir/config/crd/standard/gateway.networking.k8s.io_gateways.yaml" \
+  --crd "$gateway_dir/config/crd/standard/gateway.networking.k8s.io_httproutes.yaml" \
+  --crd tests/chart/derived-crds/monitoring.googleapis.com.yaml
