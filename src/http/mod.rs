@@ -1,0 +1,7 @@
+//! HTTP plumbing shared by the routes: responses, rejections, headers, timeouts, observation.
+pub mod headers;
+pub mod observe;
+pub mod reject;
+pub mod response;
+pub mod timeout;
+pub mod trace_context;
