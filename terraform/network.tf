@@ -35,6 +35,22 @@ resource "google_compute_subnetwork" "nodes" {
   }
 }
 
+# Nothing reaches the nodes unless a rule allows it. GKE adds its own allow
+# rules (control plane, load balancer health checks) at higher priority; this
+# rule makes the default explicit.
+resource "google_compute_firewall" "deny_ingress" {
+  name      = "${var.cluster_name}-deny-ingress"
+  network   = google_compute_network.vpc.id
+  direction = "INGRESS"
+  priority  = 65534
+
+  source_ranges = ["0.0.0.0/0"]
+
+  deny {
+    protocol = "all"
+  }
+}
+
 # Private services access: Cloud SQL gets an address from this range inside a
 # Google-managed VPC peered with ours, so the instance needs no public IP.
 resource "google_compute_global_address" "private_services" {

@@ -10,23 +10,6 @@ locals {
   database_admin_is_service = endswith(local.database_admin_email, ".gserviceaccount.com")
   database_admin_user       = local.database_admin_is_service ? trimsuffix(local.database_admin_email, ".gserviceaccount.com") : local.database_admin_email
   database_admin_member     = "${local.database_admin_is_service ? "serviceAccount" : "user"}:${local.database_admin_email}"
-
-  # Flags Cloud SQL and CIS benchmarks expect on a production PostgreSQL.
-  database_flags = {
-    "cloudsql.iam_authentication" = "on"    # IAM database users, no passwords
-    "cloudsql.enable_pgaudit"     = "on"    # pgAudit available for audit logging
-    "log_checkpoints"             = "on"    # checkpoint activity in the logs
-    "log_connections"             = "on"    # every connection attempt
-    "log_disconnections"          = "on"    # session end and duration
-    "log_lock_waits"              = "on"    # waits longer than deadlock_timeout
-    "log_temp_files"              = "0"     # every temporary file spill
-    "log_min_messages"            = "error" # severity written to the server log
-    "log_min_error_statement"     = "error" # statements causing errors
-    "log_min_duration_statement"  = "-1"    # no statement text (may hold personal data)
-    "log_statement"               = "ddl"   # schema changes (migrations) are audited
-    "log_hostname"                = "off"   # no reverse DNS lookups per connection
-    "log_error_verbosity"         = "default"
-  }
 }
 
 resource "google_sql_database_instance" "postgres" {
@@ -83,12 +66,60 @@ resource "google_sql_database_instance" "postgres" {
       record_client_address   = false
     }
 
-    dynamic "database_flags" {
-      for_each = local.database_flags
-      content {
-        name  = database_flags.key
-        value = database_flags.value
-      }
+    # Flags for IAM login, audit and the logging CIS benchmarks expect. Only DDL
+    # statement text is logged (other statements may carry personal data); Query
+    # Insights covers per-query latency.
+    database_flags {
+      name  = "cloudsql.iam_authentication" # IAM database users, no passwords
+      value = "on"
+    }
+    database_flags {
+      name  = "cloudsql.enable_pgaudit" # pgAudit available for audit logging
+      value = "on"
+    }
+    database_flags {
+      name  = "log_checkpoints" # checkpoint activity in the logs
+      value = "on"
+    }
+    database_flags {
+      name  = "log_connections" # every connection attempt
+      value = "on"
+    }
+    database_flags {
+      name  = "log_disconnections" # session end and duration
+      value = "on"
+    }
+    database_flags {
+      name  = "log_lock_waits" # waits longer than deadlock_timeout
+      value = "on"
+    }
+    database_flags {
+      name  = "log_temp_files" # every temporary file spill
+      value = "0"
+    }
+    database_flags {
+      name  = "log_min_messages" # severity written to the server log
+      value = "error"
+    }
+    database_flags {
+      name  = "log_min_error_statement" # statements causing errors
+      value = "error"
+    }
+    database_flags {
+      name  = "log_min_duration_statement" # no statement text (may hold personal data)
+      value = "-1"
+    }
+    database_flags {
+      name  = "log_statement" # schema changes (migrations) are audited
+      value = "ddl"
+    }
+    database_flags {
+      name  = "log_hostname" # no reverse DNS lookups per connection
+      value = "off"
+    }
+    database_flags {
+      name  = "log_error_verbosity" # message, detail and hint; no source locations
+      value = "default"
     }
   }
 

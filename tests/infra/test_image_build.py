@@ -1,0 +1,64 @@
+"""No container engine runs here, so the builder stage's exact cargo command is run on the host,
+inside a copy of the build context the .dockerignore lets through."""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import shutil
+
+import pytest
+
+from conftest import ROOT, run
+from dockerfile import copy_build_context, parse
+
+WORK = ROOT / ".cache" / "infra"
+CONTEXT = WORK / "image-context"
+# Own target directory: the context is a different path than the working tree,
+# so sharing target/ would make both builds relink each other's binary.
+TARGET = WORK / "target"
+REPORT = WORK / "image-report.json"
+# Uncompressed size of gcr.io/distroless/cc-debian12:nonroot (glibc, libgcc, libstdc++,
+# libssl, CA certificates, tzdata) — an estimate: no engine here to measure the real image.
+DISTROLESS_CC_ESTIMATE_BYTES = 23_500_000
+IMAGE_BUDGET_BYTES = 30_000_000
+
+
+@pytest.fixture(scope="module")
+def built_binary():
+    _, stages = parse(ROOT / "Dockerfile")
+    builder = next(s for s in stages if s.name == "builder")
+    (step,) = [r for r in builder.args("RUN") if r.startswith("cargo build")]
+    command = step.split("&&")[0].strip()
+    argv = shlex.split(command)
+    assert {"--release", "--locked"} <= set(argv), command
+    copy_build_context(ROOT, ROOT / ".dockerignore", CONTEXT)
+    revision = run(["git", "rev-parse", "--short", "HEAD"]).stdout.strip()
+    env = {**os.environ, "CARGO_TARGET_DIR": str(TARGET), "GIT_REVISION": revision}
+    result = run(argv, cwd=CONTEXT, env=env)
+    assert result.returncode == 0, f"`{command}` failed in the build context:\n{result.stderr[-4000:]}"
+    binary = TARGET / "release" / "hello-server"
+    stripped = WORK / "hello-server.stripped"
+    shutil.copy2(binary, stripped)
+    assert run(["strip", str(stripped)]).returncode == 0
+    return {"command": command, "revision": revision, "binary": binary, "stripped": stripped}
+
+
+def test_builder_command_builds_the_binary_from_the_build_context(built_binary):
+    version = run([str(built_binary["stripped"]), "--version"])
+    assert version.returncode == 0, version.stderr
+    assert built_binary["revision"] in version.stdout, version.stdout
+
+
+def test_estimated_image_size_is_within_budget(built_binary):
+    size = built_binary["stripped"].stat().st_size
+    estimate = size + DISTROLESS_CC_ESTIMATE_BYTES
+    REPORT.write_text(json.dumps({
+        "cargo_command": built_binary["command"],
+        "stripped_binary_bytes": size,
+        "estimated_image_bytes": estimate,
+        "note": "estimate = stripped binary + distroless cc base; no container engine here",
+    }, indent=2))
+    print(f"\nstripped binary: {size / 1e6:.1f} MB; estimated image: {estimate / 1e6:.1f} MB (report: {REPORT})")
+    assert estimate <= IMAGE_BUDGET_BYTES, f"estimated image {estimate / 1e6:.1f} MB exceeds 30 MB"
