@@ -5,7 +5,8 @@ machine's ceilings in the same run: pgbench on the same query and hello-server's
 Prints a table, writes JSON under bench/results/ and a PNG plot beside it.
 
 Settings (environment): BENCH_DURATION seconds per level (10), BENCH_CONNECTIONS ("1 8 32 128 512"),
-BENCH_WARMUP seconds (3), BENCH_CEILING_CLIENTS (32), BENCH_SERVERS ("hello-server flask").
+BENCH_WARMUP seconds (3), BENCH_CEILING_CLIENTS (32), BENCH_SERVERS ("hello-server flask"),
+BENCH_LOADGEN (wrk, or oha).
 """
 
 import os
@@ -18,7 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from harness import procs  # noqa: E402
-from harness.load import oha, pgbench_tps  # noqa: E402
+from harness.load import closed_loop, pgbench_tps  # noqa: E402
 from harness.paths import RESULTS, tool  # noqa: E402
 from harness.pg import TempPostgres  # noqa: E402
 from harness.plot import plot_sweep  # noqa: E402
@@ -41,10 +42,10 @@ COLUMNS = [
 
 
 def measure(server, url, connections):
-    """One load level: oha figures plus the server tree's CPU and peak RSS during the run."""
+    """One load level: load-generator figures plus the server tree's CPU and peak RSS during the run."""
     cpu_before = procs.cpu_seconds(server.pid)
     with procs.PeakRss(server.pid) as peak:
-        result = oha(url, connections, DURATION)
+        result = closed_loop(url, connections, DURATION)
     cpu = procs.cpu_seconds(server.pid) - cpu_before
     result.update(
         server=server.name,
@@ -58,7 +59,7 @@ def measure(server, url, connections):
 
 def sweep(server):
     url = server.base_url + "/greeting/1"
-    oha(url, 32, WARMUP)
+    closed_loop(url, 32, WARMUP)
     return [measure(server, url, c) for c in LEVELS]
 
 
@@ -66,8 +67,14 @@ def machine():
     cpu_model = next(
         (line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), ""
     )
-    oha_version = subprocess.run([tool("oha"), "--version"], capture_output=True, text=True).stdout.strip()
-    return {"cpus": os.cpu_count(), "cpu_model": cpu_model, "kernel": platform.release(), "oha": oha_version}
+    loadgen = os.environ.get("BENCH_LOADGEN", "wrk")
+    argv = [tool("oha"), "--version"] if loadgen == "oha" else ["wrk", "-v"]
+    out = subprocess.run(argv, capture_output=True, text=True)
+    version = (out.stdout + out.stderr).strip().splitlines()[0]
+    # Other work on the machine skews every figure: the load average is kept with the results.
+    loadavg = open("/proc/loadavg").read().split()[:3]
+    return {"cpus": os.cpu_count(), "cpu_model": cpu_model, "kernel": platform.release(), "load_generator": version,
+            "loadavg_at_start": [float(x) for x in loadavg]}
 
 
 def at(rows, server, connections):
@@ -105,14 +112,15 @@ def main():
     RESULTS.mkdir(parents=True, exist_ok=True)
     logs = RESULTS / "logs"
     logs.mkdir(exist_ok=True)
-    rows, ceilings = [], {}
-    print(f"bench: {DURATION} s per level, connections {LEVELS}, servers {SERVERS}", flush=True)
+    rows, ceilings, info = [], {}, machine()
+    print(f"bench: {DURATION} s per level, connections {LEVELS}, servers {SERVERS}, "
+          f"load average {info['loadavg_at_start']}", flush=True)
     print(table([], COLUMNS), flush=True)
     with TempPostgres() as pg:
         hello = HelloServer(pg.url, logs / "hello-server.log").start()
         try:
             ceilings["pgbench_tps"] = pgbench_tps(pg.url, QUERY, CEILING_CLIENTS, DURATION)
-            ceilings["healthz_rps"] = oha(hello.base_url + "/healthz", CEILING_CLIENTS, DURATION)["rps"]
+            ceilings["healthz_rps"] = closed_loop(hello.base_url + "/healthz", CEILING_CLIENTS, DURATION)["rps"]
             if "hello-server" in SERVERS:
                 rows += sweep(hello)
         finally:
@@ -125,6 +133,7 @@ def main():
             finally:
                 flask.stop()
     ceilings["L_rps"] = 1 / (1 / ceilings["healthz_rps"] + 1 / ceilings["pgbench_tps"])
+    info["loadavg_at_end"] = [float(x) for x in open("/proc/loadavg").read().split()[:3]]
     checks = targets(rows, ceilings)
 
     print(f"\nceilings ({CEILING_CLIENTS} clients, {DURATION} s): pgbench {ceilings['pgbench_tps']:.0f} tps on "
@@ -133,7 +142,7 @@ def main():
     for description, measured, ok in checks:
         print(f"  {verdict(ok)}  {description}: {measured}")
     data = {
-        "kind": "bench", "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "machine": machine(),
+        "kind": "bench", "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "machine": info,
         "settings": {"duration_s": DURATION, "connections": LEVELS, "warmup_s": WARMUP, "query": QUERY,
                      "ceiling_clients": CEILING_CLIENTS},
         "ceilings": ceilings, "rows": rows,

@@ -18,7 +18,7 @@ bench-oha:
 bench-release:
 	cargo build --release --locked
 
-bench: bench-venv bench-oha bench-release ## sweep 1..512 connections: hello-server vs Flask + pg8000, ceilings, PNG
+bench: bench-venv bench-release ## sweep 1..512 connections: hello-server vs Flask + pg8000, ceilings, PNG
 	$(BENCH_PYTHON) bench/sweep.py
 
 soak: bench-venv bench-oha bench-release ## fixed-rate load for SOAK_DURATION seconds (default 300), per-minute table

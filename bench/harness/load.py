@@ -5,6 +5,7 @@ import os
 import re
 import subprocess
 import tempfile
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from .paths import tool
@@ -44,6 +45,37 @@ def oha(url, connections, duration_s, rate=None, timeout_s=10):
         "transport_errors": errors,
         "errors": sum(errors.values()) + sum(v for k, v in statuses.items() if k >= 400),
     }
+
+
+def wrk(url, connections, duration_s, timeout_s=10):
+    """One closed-loop wrk run, same result shape as oha() (wrk reports non-2xx/3xx only as a count)."""
+    threads = min(connections, os.cpu_count() or 1)
+    argv = [
+        "wrk", "-t", str(threads), "-c", str(connections), "-d", f"{duration_s}s", "--timeout", f"{timeout_s}s",
+        "-s", str(Path(__file__).with_name("wrk_report.lua")), url,
+    ]
+    out = subprocess.run(argv, check=True, capture_output=True, text=True, timeout=duration_s + timeout_s + 30)
+    report = json.loads(next(line for line in reversed(out.stdout.splitlines()) if line.startswith("{")))
+    errors = {k: v for k, v in report["errors"].items() if v}
+    lat = report["latency_us"]
+    return {
+        "connections": connections,
+        "duration_s": duration_s,
+        "requests": report["requests"],
+        "rps": report["requests"] / (report["duration_us"] / 1e6),
+        "p50_ms": lat["p50"] / 1000, "p99_ms": lat["p99"] / 1000, "p999_ms": lat["p999"] / 1000,
+        "max_ms": lat["max"] / 1000,
+        "statuses": {},
+        "transport_errors": errors,
+        "errors": sum(errors.values()),
+    }
+
+
+def closed_loop(url, connections, duration_s):
+    """The closed-loop generator chosen by BENCH_LOADGEN (wrk: lighter on a small machine; or oha)."""
+    if os.environ.get("BENCH_LOADGEN", "wrk") == "oha":
+        return oha(url, connections, duration_s)
+    return wrk(url, connections, duration_s)
 
 
 def _ms(seconds):

@@ -28,8 +28,8 @@ fi
 
 if [ "$("$TOOLS_DIR/bin/oha" --version 2>/dev/null || true)" != "oha $OHA_VERSION" ]; then
   echo "bench tools: building oha $OHA_VERSION (one-time, a few minutes)"
-  # Plain HTTP on loopback only: no TLS backend needed, which also keeps the build short.
-  cargo install oha --locked --version "$OHA_VERSION" --no-default-features \
+  # Default features (rustls): oha 1.16 does not compile without a TLS backend.
+  cargo install oha --locked --version "$OHA_VERSION" \
     --root "$TOOLS_DIR" --target-dir "$PWD/.cache/oha-build" --quiet
 else
   echo "bench tools: oha $OHA_VERSION present"
