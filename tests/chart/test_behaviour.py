@@ -114,7 +114,7 @@ def test_proxy_off_connects_directly():
     assert (config(objects)["DB_HOST"], config(objects)["DB_PORT"]) == ("postgres.databases.svc.cluster.local", "5432")
     assert not [o for o in objects if o["kind"] == "ServiceAccount"], "serviceAccount.create=false"
     assert pod_spec(objects)["serviceAccountName"] == "default"
-    policy = one(objects, "NetworkPolicy")
+    policy = one(objects, "NetworkPolicy", FULLNAME)
     assert policy["spec"]["policyTypes"] == ["Ingress", "Egress"]
     assert {"port": 5432, "protocol": "TCP"} in policy["spec"]["egress"][-1]["ports"]
 
@@ -236,7 +236,7 @@ def test_topology_spread_over_zones_and_nodes(default_objects):
 
 
 def test_network_policy_limits_metrics_to_monitoring(default_objects):
-    policy = one(default_objects, "NetworkPolicy")
+    policy = one(default_objects, "NetworkPolicy", FULLNAME)
     public, metrics = policy["spec"]["ingress"]
     assert "from" not in public and public["ports"] == [{"port": "http", "protocol": "TCP"}]
     assert [p["port"] for p in metrics["ports"]] == ["metrics", 9801]
@@ -270,3 +270,19 @@ def test_helm_test_pod_checks_readyz_and_a_greeting(default_objects):
         ["check", f"{base}/greeting/1"],
     ]
     assert pod["spec"]["restartPolicy"] == "Never"
+
+
+def test_only_app_pods_match_the_app_selector(scenario):
+    """Services, PDB, NetworkPolicy and scrapers select by these labels: the helm test pod must not match."""
+    objects = scenario_objects(scenario)
+    selector = one(objects, "Deployment")["spec"]["selector"]["matchLabels"]
+    for pod in [o for o in objects if o["kind"] == "Pod"]:
+        assert not selector.items() <= pod["metadata"]["labels"].items(), pod["metadata"]["name"]
+
+
+def test_helm_test_pod_admits_no_ingress(default_objects):
+    policy = one(default_objects, "NetworkPolicy", f"{FULLNAME}-test")
+    assert policy["metadata"]["annotations"]["helm.sh/hook"] == "test"
+    pod = one(default_objects, "Pod")
+    assert policy["spec"]["podSelector"]["matchLabels"].items() <= pod["metadata"]["labels"].items()
+    assert policy["spec"]["policyTypes"] == ["Ingress"] and "ingress" not in policy["spec"]

@@ -22,8 +22,19 @@ app.kubernetes.io/name: {{ include "hello-server.name" . }}
 app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end }}
 
-{{- define "hello-server.labels" -}}
+{{/* The helm test pod's own labels, distinct from the app's selector. */}}
+{{- define "hello-server.testSelectorLabels" -}}
+app.kubernetes.io/name: {{ include "hello-server.name" . }}-test
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: test
+{{- end }}
+
+{{- define "hello-server.chartLabel" -}}
 helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "hello-server.labels" -}}
+{{ include "hello-server.chartLabel" . }}
 {{ include "hello-server.selectorLabels" . }}
 app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
