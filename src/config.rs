@@ -12,6 +12,7 @@ use crate::build_info;
 #[command(
     name = "hello-server",
     version = build_info::LONG_VERSION,
+    args_override_self = true,
     about = "Greeting web service backed by PostgreSQL, with Prometheus metrics on a separate admin port"
 )]
 pub struct Cli {
