@@ -12,7 +12,10 @@ use hello_server::metrics::HTTP_DURATION_BUCKETS;
 fn series<'a>(text: &'a str, name: &str) -> Vec<&'a str> {
     text.lines()
         .filter(|l| !l.starts_with('#'))
-        .filter(|l| l.strip_prefix(name).is_some_and(|rest| rest.starts_with('{') || rest.starts_with(' ')))
+        .filter(|l| {
+            l.strip_prefix(name)
+                .is_some_and(|rest| rest.starts_with('{') || rest.starts_with(' '))
+        })
         .collect()
 }
 
@@ -25,10 +28,24 @@ fn label<'a>(line: &'a str, name: &str) -> Option<&'a str> {
 #[tokio::test]
 async fn every_contract_metric_is_exported_after_traffic() {
     let (app, _) = ready_app(&[]).await;
-    for path in ["/", "/greeting/1", "/greeting/abc", "/greeting/99", "/healthz", "/readyz", "/nope"] {
+    for path in [
+        "/",
+        "/greeting/1",
+        "/greeting/abc",
+        "/greeting/99",
+        "/healthz",
+        "/readyz",
+        "/nope",
+    ] {
         app.get(path).await;
     }
-    raw_request(app.public_addr(), "POST", "/greeting/1", &[("Content-Length", "0")]).await;
+    raw_request(
+        app.public_addr(),
+        "POST",
+        "/greeting/1",
+        &[("Content-Length", "0")],
+    )
+    .await;
     let text = app.metrics().await;
 
     let expected = [
@@ -47,13 +64,26 @@ async fn every_contract_metric_is_exported_after_traffic() {
         r#"hello_server_ready 1"#,
     ];
     for line in expected {
-        assert!(text.lines().any(|l| l == line), "missing `{line}` in\n{text}");
+        assert!(
+            text.lines().any(|l| l == line),
+            "missing `{line}` in\n{text}"
+        );
     }
     // The readiness check ran at least once to make the app ready, so its count is not fixed.
-    assert!(series(&text, "http_requests_total").iter().any(|l| l.contains(r#"route="/readyz",status="200""#)));
+    assert!(
+        series(&text, "http_requests_total")
+            .iter()
+            .any(|l| l.contains(r#"route="/readyz",status="200""#))
+    );
 
     for state in ["idle", "in_use"] {
-        assert_eq!(series(&text, "db_pool_connections").iter().filter(|l| label(l, "state") == Some(state)).count(), 1);
+        assert_eq!(
+            series(&text, "db_pool_connections")
+                .iter()
+                .filter(|l| label(l, "state") == Some(state))
+                .count(),
+            1
+        );
     }
     for query in ["get_greeting", "readiness_ping"] {
         let count = series(&text, "db_query_duration_seconds_count")
@@ -63,9 +93,24 @@ async fn every_contract_metric_is_exported_after_traffic() {
         assert!(!count.ends_with(" 0"), "{count}");
     }
     let wait_count = series(&text, "db_pool_wait_seconds_count");
-    assert!(wait_count.len() == 1 && !wait_count[0].ends_with(" 0"), "{wait_count:?}");
-    let kinds: BTreeSet<_> = series(&text, "db_errors_total").iter().filter_map(|l| label(l, "kind")).collect();
-    assert_eq!(kinds, BTreeSet::from(["checkout_timeout", "connect", "migration", "query", "statement_timeout"]));
+    assert!(
+        wait_count.len() == 1 && !wait_count[0].ends_with(" 0"),
+        "{wait_count:?}"
+    );
+    let kinds: BTreeSet<_> = series(&text, "db_errors_total")
+        .iter()
+        .filter_map(|l| label(l, "kind"))
+        .collect();
+    assert_eq!(
+        kinds,
+        BTreeSet::from([
+            "checkout_timeout",
+            "connect",
+            "migration",
+            "query",
+            "statement_timeout"
+        ])
+    );
 
     let build = series(&text, "hello_server_build_info");
     assert_eq!(build.len(), 1, "{build:?}");
@@ -92,9 +137,17 @@ async fn every_contract_metric_is_exported_after_traffic() {
         .map(|le| le.parse().unwrap())
         .collect();
     assert_eq!(les, HTTP_DURATION_BUCKETS.to_vec());
-    assert_eq!(HTTP_DURATION_BUCKETS, [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0]);
+    assert_eq!(
+        HTTP_DURATION_BUCKETS,
+        [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0]
+    );
 
-    let admin_health = app.client.get(format!("{}/healthz", app.admin)).send().await.unwrap();
+    let admin_health = app
+        .client
+        .get(format!("{}/healthz", app.admin))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(admin_health.status(), 200);
     app.shutdown().await;
 }
@@ -106,7 +159,9 @@ async fn random_unknown_paths_only_add_the_unmatched_route() {
     let before = series(&app.metrics().await, "http_requests_total").len();
 
     // Deterministic pseudo-random paths (xorshift), including percent-encoded bytes.
-    let alphabet: Vec<char> = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~%".chars().collect();
+    let alphabet: Vec<char> = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~%"
+        .chars()
+        .collect();
     let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
     let mut next = move || {
         seed ^= seed << 13;
@@ -130,12 +185,21 @@ async fn random_unknown_paths_only_add_the_unmatched_route() {
     let text = app.metrics().await;
     let lines = series(&text, "http_requests_total");
     let routes: BTreeSet<_> = lines.iter().filter_map(|l| label(l, "route")).collect();
-    assert!(routes.iter().all(|r| ["/", "/greeting/{id}", "/healthz", "/readyz", "unmatched"].contains(r)), "{routes:?}");
+    assert!(
+        routes
+            .iter()
+            .all(|r| ["/", "/greeting/{id}", "/healthz", "/readyz", "unmatched"].contains(r)),
+        "{routes:?}"
+    );
     assert!(
         lines.contains(&r#"http_requests_total{method="GET",route="unmatched",status="404"} 1000"#),
         "{lines:?}"
     );
-    assert_eq!(lines.len(), before + 1, "1000 unknown paths add exactly one series: {lines:?}");
+    assert_eq!(
+        lines.len(),
+        before + 1,
+        "1000 unknown paths add exactly one series: {lines:?}"
+    );
     assert!(!text.contains("/x1/"), "no request path leaks into labels");
     app.shutdown().await;
 }

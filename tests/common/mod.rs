@@ -4,6 +4,7 @@
 
 pub mod cluster;
 pub mod http;
+pub mod process;
 
 use std::future::Future;
 use std::sync::atomic::{AtomicU32, Ordering};
