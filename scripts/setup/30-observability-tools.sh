@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Pinned tools for the observability checks, installed into .tools/ (idempotent):
 #   - grafana/dashboard-linter, built with `go install` into .tools/bin
+#   - promql-metrics (tests/observability/promql-metrics), built into .tools/bin
 #   - a Python venv with pytest, requests and PyYAML for the end-to-end test
 # promtool and prometheus come from the Debian `prometheus` package
 # (scripts/setup/00-system-packages.sh).
@@ -44,6 +45,19 @@ else
   chmod -R u+w "$build"
   (cd "$build" && go build -trimpath -o "$TOOLS_BIN/dashboard-linter" .)
   echo "$LINTER_VERSION" >"$LINTER_STAMP"
+fi
+
+# promql-metrics: the tests' PromQL metric-name extractor, on Prometheus's own
+# parser (module versions pinned by its go.mod/go.sum). Rebuilt when its source changes.
+extractor_src="$ROOT/tests/observability/promql-metrics"
+extractor_stamp="$ROOT/.tools/promql-metrics.sha256"
+extractor_sum="$(cat "$extractor_src"/go.mod "$extractor_src"/go.sum "$extractor_src"/*.go | sha256sum | cut -d' ' -f1)"
+if [ -x "$TOOLS_BIN/promql-metrics" ] && [ "$(cat "$extractor_stamp" 2>/dev/null)" = "$extractor_sum" ]; then
+  echo "promql-metrics: present"
+else
+  echo "promql-metrics: building"
+  (cd "$extractor_src" && GOFLAGS=-mod=readonly go build -trimpath -o "$TOOLS_BIN/promql-metrics" .)
+  echo "$extractor_sum" >"$extractor_stamp"
 fi
 
 requirements="$ROOT/tests/observability/requirements.txt"
