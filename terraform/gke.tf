@@ -15,10 +15,6 @@ resource "google_container_cluster" "autopilot" {
     services_secondary_range_name = google_compute_subnetwork.nodes.secondary_ip_range[1].range_name
   }
 
-  # Autopilot's default, stated for scanners: Pod-to-Pod traffic on one node
-  # still passes the VPC (flow logs, firewall rules).
-  enable_intranode_visibility = true
-
   # Legacy client certificates stay off; access is IAM only.
   master_auth {
     client_certificate_config {

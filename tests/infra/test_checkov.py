@@ -45,7 +45,9 @@ def checkov_results(scenarios, helm_bin, tmp_path_factory) -> dict[str, dict]:
         scenario_dir.mkdir(parents=True)
         (scenario_dir / "manifests.yaml").write_text(rendered.stdout)
     result = run([checkov, "--config-file", str(CONFIG), "-d", str(staging), "--framework", *FRAMEWORKS,
-                  "--output", "json"])
+                  "--output", "json"],
+                 # Offline: no Prisma Cloud mapping download (it would only time out).
+                 env={"PATH": "/usr/bin:/bin", "HOME": str(staging), "BC_SKIP_MAPPING": "TRUE"})
     assert result.returncode in (0, 1), result.stderr[-3000:]
     reports = json.loads(result.stdout)
     reports = reports if isinstance(reports, list) else [reports]
