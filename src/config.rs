@@ -312,8 +312,14 @@ pub fn describe_parse_error(err: &clap::Error) -> String {
             }),
         _ => None,
     };
+    let expected = match err.get(ContextKind::ValidValue) {
+        Some(ContextValue::Strings(values)) if !values.is_empty() => {
+            format!(" (expected one of: {})", values.join(", "))
+        }
+        _ => String::new(),
+    };
     match env {
-        Some(env) => format!("invalid configuration: {env}: {first}"),
-        None => format!("invalid configuration: {first}"),
+        Some(env) => format!("invalid configuration: {env}: {first}{expected}"),
+        None => format!("invalid configuration: {first}{expected}"),
     }
 }

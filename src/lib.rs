@@ -4,6 +4,7 @@ pub mod build_info;
 pub mod check;
 pub mod config;
 pub mod db;
+pub mod error_chain;
 pub mod http;
 pub mod metrics;
 pub mod routes;

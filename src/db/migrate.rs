@@ -13,11 +13,11 @@ const MIGRATION_LOCK_KEY: i64 = 0x68_65_6c_6c_6f;
 
 #[derive(Debug, thiserror::Error)]
 pub enum MigrateError {
-    #[error("could not connect: {0}")]
+    #[error("could not connect: {}", crate::error_chain::chain(.0))]
     Connect(tokio_postgres::Error),
-    #[error("could not take the migration lock: {0}")]
+    #[error("could not take the migration lock: {}", crate::error_chain::chain(.0))]
     Lock(tokio_postgres::Error),
-    #[error("migration failed: {0}")]
+    #[error("migration failed: {}", crate::error_chain::chain(.0))]
     Migration(#[from] refinery::Error),
 }
 

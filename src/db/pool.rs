@@ -85,7 +85,10 @@ impl std::fmt::Debug for LoggingErrorSink {
 impl ErrorSink<tokio_postgres::Error> for LoggingErrorSink {
     fn sink(&self, error: tokio_postgres::Error) {
         self.metrics.db_error(DbErrorKind::Connect);
-        tracing::warn!(error = %error, "database connection failed");
+        tracing::warn!(
+            error = crate::error_chain::chain(&error),
+            "database connection failed"
+        );
     }
 
     fn boxed_clone(&self) -> Box<dyn ErrorSink<tokio_postgres::Error>> {

@@ -12,11 +12,11 @@ use crate::metrics::{DbErrorKind, Metrics, QUERY_GET_GREETING, QUERY_READINESS_P
 pub enum DbError {
     #[error("no pooled connection became available within the checkout timeout")]
     CheckoutTimeout,
-    #[error("could not connect: {0}")]
+    #[error("could not connect: {}", crate::error_chain::chain(.0))]
     Connect(tokio_postgres::Error),
-    #[error("statement timed out: {0}")]
+    #[error("statement timed out: {}", crate::error_chain::chain(.0))]
     StatementTimeout(tokio_postgres::Error),
-    #[error("query failed: {0}")]
+    #[error("query failed: {}", crate::error_chain::chain(.0))]
     Query(tokio_postgres::Error),
 }
 
