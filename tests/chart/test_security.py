@@ -1,12 +1,12 @@
 """Pod security in every scenario: the restricted Pod Security Standard field by field, nothing GKE Autopilot
-rejects, and checkov's Kubernetes checks with a reasoned skip list."""
+rejects, and checkov's Kubernetes checks with the repository's reasoned skip list."""
 
 import json
 import pathlib
 
 import yaml
 
-from conftest import CHECKOV, SCENARIOS, containers, pod_specs, run, scenario_objects, scenario_text
+from conftest import CHECKOV, ROOT, SCENARIOS, containers, pod_specs, run, scenario_objects, scenario_text
 
 # Volume types the restricted profile allows.
 RESTRICTED_VOLUME_TYPES = {
@@ -61,14 +61,17 @@ def test_long_running_containers_have_probes(scenario):
 
 
 def test_checkov_kubernetes_checks(tmp_path: pathlib.Path):
+    """checkov with the repository's one skip list (.checkov.yaml, every skip with its reason)."""
     assert CHECKOV.is_file(), "checkov missing: run `bash scripts/setup.sh`"
-    skips = yaml.safe_load((pathlib.Path(__file__).parent / "checkov-skips.yaml").read_text())
-    assert all(isinstance(reason, str) and reason.strip() for reason in skips.values()), "every skip needs a reason"
+    config = ROOT / ".checkov.yaml"
+    skips = yaml.safe_load(config.read_text())["skip-check"]
+    kubernetes_skips = [s for s in skips if s.startswith("CKV_K8S") or s.startswith("CKV2_K8S")]
+    assert kubernetes_skips, "expected the chart's reasoned skips in .checkov.yaml"
     for values in SCENARIOS:
         (tmp_path / values.name).write_text(scenario_text(values))
     result = run(
-        [CHECKOV, "--directory", tmp_path, "--framework", "kubernetes", "--skip-check", ",".join(skips),
-         "--skip-download", "--compact", "--quiet", "--output", "json"],
+        [CHECKOV, "--config-file", config, "--directory", tmp_path, "--framework", "kubernetes",
+         "--quiet", "--output", "json"],
         env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "BC_SKIP_MAPPING": "TRUE"},
     )
     reports = json.loads(result.stdout)
