@@ -66,7 +66,10 @@ def test_final_stage_is_distroless_nonroot(dockerfile):
     assert sorted(final.args("EXPOSE")[0].split()) == ["8080", "9090"]
     assert final.args("ENTRYPOINT") == ['["/usr/local/bin/hello-server"]']
     copies = final.args("COPY")
-    assert copies == ["--from=builder /src/target/release/hello-server /usr/local/bin/hello-server"]
+    assert copies == [
+        "--from=builder /usr/lib/x86_64-linux-gnu/libgcc_s.so.1 /usr/lib/x86_64-linux-gnu/libgcc_s.so.1",
+        "--from=builder /src/target/release/hello-server /usr/local/bin/hello-server",
+    ]
     assert not final.args("RUN"), "the final stage has no shell: nothing may RUN there"
 
 
