@@ -19,10 +19,13 @@ fn run(env: &[(&str, &str)], args: &[&str]) -> (i32, String, String) {
     )
 }
 
+/// Environment, arguments, and the setting the error must name.
+type Case<'a> = (&'a [(&'a str, &'a str)], &'a [&'a str], &'a str);
+
 #[test]
 fn invalid_configuration_exits_2_with_one_line_naming_the_setting() {
     let unreadable = "/nonexistent/hello-server/password";
-    let cases: &[(&[(&str, &str)], &[&str], &str)] = &[
+    let cases: &[Case] = &[
         (&[("PORT", "abc")], &[], "PORT"),
         (&[], &["--port", "70000"], "PORT"),
         (&[("HOST", "not-an-ip")], &[], "HOST"),

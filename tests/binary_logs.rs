@@ -4,8 +4,9 @@ mod common;
 
 use std::time::Duration;
 
+use common::cluster::shared_admin_url;
 use common::process::Server;
-use common::{eventually, fresh_database, shared_admin_url, with_database};
+use common::{eventually, fresh_database, with_database};
 use serde_json::Value;
 
 const PROJECT: &str = "demo-project";

@@ -60,6 +60,7 @@ async fn headless_chromium_renders_the_greeting() {
             std::thread::sleep(Duration::from_millis(100));
         }
         let _ = child.kill();
+        let _ = child.wait();
         panic!("chromium did not finish within 90 s");
     })
     .await

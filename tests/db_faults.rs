@@ -7,7 +7,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use common::{Cluster, ready_app, spawn_app, sql};
+use common::cluster::Cluster;
+use common::{ready_app, spawn_app, sql};
 use tokio::sync::Mutex;
 
 fn assert_generic_503(status: u16, retry_after: Option<&str>, body: &str) {

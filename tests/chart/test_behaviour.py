@@ -286,3 +286,29 @@ def test_helm_test_pod_admits_no_ingress(default_objects):
     pod = one(default_objects, "Pod")
     assert policy["spec"]["podSelector"]["matchLabels"].items() <= pod["metadata"]["labels"].items()
     assert policy["spec"]["policyTypes"] == ["Ingress"] and "ingress" not in policy["spec"]
+
+
+# The values paths Terraform's helm_values output fills in; their meaning is fixed.
+SHARED_VALUE_PATHS = [
+    "image.repository", "image.tag", "image.digest", "googleCloudProject",
+    "serviceAccount.create", "serviceAccount.name", "serviceAccount.gcpServiceAccount",
+    "database.name", "database.user", "database.auth.mode", "database.auth.existingSecret.name",
+    "database.auth.existingSecret.key", "database.auth.password",
+    "cloudSqlProxy.enabled", "cloudSqlProxy.instanceConnectionName", "cloudSqlProxy.privateIp",
+]
+
+
+@pytest.mark.parametrize("path", SHARED_VALUE_PATHS)
+def test_values_interface_shared_with_terraform(path):
+    import json
+
+    import yaml
+
+    schema = json.loads((CHART / "values.schema.json").read_text())
+    values = yaml.safe_load((CHART / "values.yaml").read_text())
+    for key in path.split("."):
+        schema = schema["properties"][key]
+        values = values[key]
+    assert "type" in schema
+    if path == "serviceAccount.name":
+        assert values == "hello-server"

@@ -15,12 +15,10 @@ use hello_server::config::Cli;
 use hello_server::{App, Listeners, startup};
 use tokio::net::TcpListener;
 
-pub use cluster::{Cluster, shared_admin_url};
-
 /// A database of its own for one test, on the shared cluster (or TEST_DATABASE_URL's server).
 pub async fn fresh_database() -> String {
     static COUNTER: AtomicU32 = AtomicU32::new(0);
-    let admin = shared_admin_url();
+    let admin = cluster::shared_admin_url();
     let name = format!(
         "t_{}_{}",
         std::process::id(),
