@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Pinned tools for the observability checks, installed into .tools/ (idempotent):
 #   - grafana/dashboard-linter, built with `go install` into .tools/bin
-#   - promql-metrics (tests/observability/promql-metrics), built into .tools/bin
+#   - amtool (Alertmanager's CLI) and promql-metrics (tests/observability/promql-metrics),
+#     built into .tools/bin
 #   - a Python venv with pytest, requests and PyYAML for the end-to-end test
 # promtool and prometheus come from the Debian `prometheus` package
 # (scripts/setup/00-system-packages.sh).
@@ -45,6 +46,17 @@ else
   chmod -R u+w "$build"
   (cd "$build" && go build -trimpath -o "$TOOLS_BIN/dashboard-linter" .)
   echo "$LINTER_VERSION" >"$LINTER_STAMP"
+fi
+
+# amtool checks the compose stack's Alertmanager configuration and routing.
+AMTOOL_VERSION=v0.27.0
+AMTOOL_STAMP="$ROOT/.tools/amtool.version"
+if [ -x "$TOOLS_BIN/amtool" ] && [ "$(cat "$AMTOOL_STAMP" 2>/dev/null)" = "$AMTOOL_VERSION" ]; then
+  echo "amtool $AMTOOL_VERSION: present"
+else
+  echo "amtool $AMTOOL_VERSION: building"
+  GOBIN="$TOOLS_BIN" go install "github.com/prometheus/alertmanager/cmd/amtool@$AMTOOL_VERSION"
+  echo "$AMTOOL_VERSION" >"$AMTOOL_STAMP"
 fi
 
 # promql-metrics: the tests' PromQL metric-name extractor, on Prometheus's own

@@ -2,11 +2,12 @@
 it parses, every mounted file exists, and ports and metric paths match the app."""
 
 import re
+import shutil
 import subprocess
 
 import yaml
 
-from bundle import ROOT
+from bundle import ROOT, alert_rules
 
 COMPOSE = yaml.safe_load((ROOT / "compose.yaml").read_text())
 SERVICES = COMPOSE["services"]
@@ -99,3 +100,18 @@ def test_grafana_provisions_the_datasource_and_all_dashboards():
     home = SERVICES["grafana"]["environment"]["GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH"]
     assert home.startswith(dash_dir + "/")
     assert (ROOT / "dashboards" / home.removeprefix(dash_dir + "/")).exists()
+
+
+def amtool(*args: str) -> str:
+    tool = shutil.which("amtool")
+    assert tool, "amtool not on PATH: run bash scripts/setup.sh (it installs .tools/bin/amtool)"
+    return subprocess.run([tool, *args], check=True, capture_output=True, text=True).stdout
+
+
+def test_amtool_accepts_the_alertmanager_config_and_routes_by_severity():
+    config = str(ROOT / "deploy/compose/alertmanager.yml")
+    amtool("check-config", config)
+    for rule in alert_rules():
+        labels = [f"alertname={rule['alert']}", f"severity={rule['labels']['severity']}"]
+        receiver = amtool("config", "routes", "test", f"--config.file={config}", *labels).strip()
+        assert receiver == rule["labels"]["severity"], f"{rule['alert']} routes to {receiver}"
