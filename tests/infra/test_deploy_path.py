@@ -46,3 +46,16 @@ def test_every_step_is_one_documented_command():
                     "/greeting/1", "terraform -chdir=terraform destroy"):
         assert command in text, command
     assert re.search(r"^## Tear down", text, re.M)
+
+
+def test_image_targets_build_linux_amd64_with_version_and_revision():
+    revision = run(["git", "rev-parse", "--short", "HEAD"]).stdout.strip()
+    for target in ("image", "push"):
+        result = run(["make", "--no-print-directory", "-n", target])
+        assert result.returncode == 0, result.stderr
+        build = next(line for line in result.stdout.splitlines() if "docker buildx build" in line)
+        assert "--platform linux/amd64" in build
+        assert f"--build-arg REVISION={revision}" in build
+        assert re.search(r"--build-arg VERSION=\d+\.\d+\.\d+", build), build
+    push = run(["make", "--no-print-directory", "-n", "push"]).stdout
+    assert "--push" in push and "containerimage.digest" in push
