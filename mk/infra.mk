@@ -6,8 +6,8 @@
 #   make test-infra   offline checks: fmt, validate, checkov, hadolint, HCL assertions, image build
 
 TF_DIR := $(ROOT)/terraform
-# terraform when installed, else the OpenTofu scripts/setup/40-infra-tools.sh builds.
-TF := $(shell command -v terraform 2>/dev/null || echo $(TOOLS_BIN)/tofu)
+# The OpenTofu scripts/setup/40-infra-tools.sh builds when no suitable terraform is installed.
+TF := $(if $(wildcard $(TOOLS_BIN)/tofu),$(TOOLS_BIN)/tofu,terraform)
 INFRA_VENV := $(TOOLS_DIR)/venv-infra
 HELLO_VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' $(ROOT)/Cargo.toml 2>/dev/null | head -n1)
 HELLO_REVISION := $(shell git -C $(ROOT) rev-parse --short HEAD 2>/dev/null || echo unknown)

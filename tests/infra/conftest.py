@@ -23,11 +23,13 @@ HCL_OPTIONS = hcl2.SerializationOptions(with_comments=False, strip_string_quotes
 
 def require_tool(*names: str, extra_paths: tuple[Path, ...] = ()) -> str:
     """Path of the first tool found; a missing tool is a failure, never a skip."""
-    for name in names:
-        for directory in extra_paths:
+    # Project-installed tools first: setup installs one only when the system's is unsuitable.
+    for directory in extra_paths:
+        for name in names:
             candidate = directory / name
             if candidate.is_file() and os.access(candidate, os.X_OK):
                 return str(candidate)
+    for name in names:
         found = shutil.which(name)
         if found:
             return found
