@@ -5,8 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-cargo build --release --locked
-server=target/release/hello-server
+# A debug build compiles much faster than release and is plenty for local use.
+cargo build --locked
+server=target/debug/hello-server
 
 pg_dir=""
 cleanup() {

@@ -33,9 +33,14 @@ pub fn init(format: LogFormat, google_cloud_project: Option<&str>) -> Result<(),
     let filter = env_filter()?;
     let registry = tracing_subscriber::registry().with(filter);
     let result = match format {
-        LogFormat::Text => registry
-            .with(tracing_subscriber::fmt::layer().with_target(false))
-            .try_init(),
+        LogFormat::Text => {
+            // Colours only on a terminal, not in files or pipes.
+            let ansi = std::io::IsTerminal::is_terminal(&std::io::stdout());
+            let text = tracing_subscriber::fmt::layer()
+                .with_target(false)
+                .with_ansi(ansi);
+            registry.with(text).try_init()
+        }
         LogFormat::Json => match google_cloud_project {
             Some(project_id) => {
                 let provider = TRACER_PROVIDER.get_or_init(|| TracerProvider::builder().build());
