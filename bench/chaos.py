@@ -159,6 +159,7 @@ def run_sigterm(server, load):
 
 
 def main():
+    procs.raise_priority()
     (RESULTS / "logs").mkdir(parents=True, exist_ok=True)
     rows = []
     with TempPostgres() as pg:

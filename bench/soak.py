@@ -37,6 +37,7 @@ def default_rate(url):
 
 
 def main():
+    procs.raise_priority()
     (RESULTS / "logs").mkdir(parents=True, exist_ok=True)
     with TempPostgres() as pg:
         server = HelloServer(pg.url, RESULTS / "logs" / "soak-hello-server.log").start()

@@ -109,10 +109,12 @@ def targets(rows, ceilings):
 
 
 def main():
+    nice = procs.raise_priority()
     RESULTS.mkdir(parents=True, exist_ok=True)
     logs = RESULTS / "logs"
     logs.mkdir(exist_ok=True)
     rows, ceilings, info = [], {}, machine()
+    info["nice"] = nice
     print(f"bench: {DURATION} s per level, connections {LEVELS}, servers {SERVERS}, "
           f"load average {info['loadavg_at_start']}", flush=True)
     print(table([], COLUMNS), flush=True)

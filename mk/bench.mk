@@ -6,6 +6,9 @@
 # Results land in bench/results/ (git-ignored; bench/results/reference/ is the committed run).
 BENCH_PYTHON := $(TOOLS_DIR)/venv-bench/bin/python
 MALFORMED_COUNT ?= 50000
+# Stalled partial requests held longer than hyper's 30 s header-read timeout, to see who hangs up.
+MALFORMED_STALLS ?= 200
+MALFORMED_STALL_SECONDS ?= 35
 
 .PHONY: bench soak chaos malformed test-malformed test-bench bench-release bench-venv bench-oha
 
@@ -28,7 +31,8 @@ chaos: bench-venv bench-release ## database restart/freeze, pool exhaustion and 
 	$(BENCH_PYTHON) bench/chaos.py
 
 malformed: bench-venv bench-release ## MALFORMED_COUNT (50 000) hostile raw-TCP requests: no 5xx, no crash
-	MALFORMED_COUNT=$(MALFORMED_COUNT) $(BENCH_PYTHON) bench/malformed.py
+	MALFORMED_COUNT=$(MALFORMED_COUNT) MALFORMED_STALLS=$(MALFORMED_STALLS) \
+	  MALFORMED_STALL_SECONDS=$(MALFORMED_STALL_SECONDS) $(BENCH_PYTHON) bench/malformed.py
 
 # The bounded variant for `make test`: 10 000 hostile requests against the debug build.
 test-malformed: bench-venv
