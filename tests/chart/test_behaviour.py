@@ -1,8 +1,10 @@
 """What the rendered objects do: autoscaling, the proxy sidecar, identity, exposure, shutdown timing, guards."""
 
+import json
 import re
 
 import pytest
+import yaml
 
 from conftest import CHART, DEFAULT_SCENARIO, ROOT, one, render, scenario_objects
 
@@ -300,10 +302,6 @@ SHARED_VALUE_PATHS = [
 
 @pytest.mark.parametrize("path", SHARED_VALUE_PATHS)
 def test_values_interface_shared_with_terraform(path):
-    import json
-
-    import yaml
-
     schema = json.loads((CHART / "values.schema.json").read_text())
     values = yaml.safe_load((CHART / "values.yaml").read_text())
     for key in path.split("."):
