@@ -235,6 +235,12 @@ impl Config {
             if pg.get_hosts().is_empty() {
                 return Err(ConfigError::new("DATABASE_URL", "has no host"));
             }
+            if pg.get_ssl_mode() == tokio_postgres::config::SslMode::Require {
+                return Err(ConfigError::new(
+                    "DATABASE_URL",
+                    "sslmode=require is not supported: the Cloud SQL Auth Proxy encrypts the connection",
+                ));
+            }
             if let Some(password) = password {
                 pg.password(password);
             }

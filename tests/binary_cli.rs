@@ -53,6 +53,11 @@ fn invalid_configuration_exits_2_with_one_line_naming_the_setting() {
         ),
         (&[("RUST_LOG", "hello_server=loudest")], &[], "RUST_LOG"),
         (
+            &[("DATABASE_URL", "postgres://h/d?sslmode=require")],
+            &[],
+            "DATABASE_URL",
+        ),
+        (
             &[("GOOGLE_CLOUD_PROJECT", " ")],
             &[],
             "GOOGLE_CLOUD_PROJECT",

@@ -3,6 +3,7 @@ use warp::http::StatusCode;
 use warp::reply::Response;
 use warp::{Filter, Rejection};
 
+use crate::http::access_log::{RequestInfo, request_info};
 use crate::http::headers;
 use crate::http::response::{text, with_body};
 use crate::state::SharedState;
@@ -32,15 +33,19 @@ pub fn admin_routes(
         .and(warp::path::end())
         .and(warp::get())
         .map(|| text(StatusCode::OK, "ok"));
-    metrics
+    let routes = metrics
         .or(healthz)
         .unify()
         .recover(|_: Rejection| async {
             Ok::<_, std::convert::Infallible>(text(StatusCode::NOT_FOUND, "not found"))
         })
-        .unify()
-        .map(|mut response: Response| {
+        .unify();
+    request_info()
+        .and(routes)
+        .map(|request: RequestInfo, mut response: Response| {
             headers::apply(response.headers_mut());
+            // Scrapes and probes every few seconds: DEBUG keeps them out of the default log.
+            request.log("admin", &response, true);
             response
         })
 }

@@ -1,6 +1,7 @@
 """Every scenario lints strictly and validates against the Kubernetes and CRD schemas, offline."""
 
 import json
+import subprocess
 
 import pytest
 import yaml
@@ -9,6 +10,7 @@ from conftest import (
     CHART,
     KUBERNETES_VERSIONS,
     NODE_MODULES,
+    ROOT,
     SCHEMA_DIR,
     run,
     scenario_objects,
@@ -91,10 +93,10 @@ def health_check_policies(objects) -> list:
     return [o for o in objects if o["kind"] in NODE_VALIDATED]
 
 
-def validate_with_gke_models(objects) -> "subprocess.CompletedProcess":  # noqa: F821
+def validate_with_gke_models(objects) -> subprocess.CompletedProcess:
     assert (NODE_MODULES / "@kubernetes-models" / "gke").is_dir(), "run `bash scripts/setup.sh`"
     return run(
-        [tool("node"), CHART.parents[1] / "tests" / "chart" / "validate_gke_policy.js"],
+        [tool("node"), ROOT / "tests" / "chart" / "validate_gke_policy.js"],
         input=json.dumps(objects),
         env={"CHART_NODE_MODULES": str(NODE_MODULES), "PATH": "/usr/bin:/bin"},
     )
