@@ -12,13 +12,6 @@ use serde_json::Value;
 const PROJECT: &str = "demo-project";
 const TRACE_ID: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
 
-async fn ready(server: &Server, client: &reqwest::Client) -> bool {
-    eventually(Duration::from_secs(15), || async {
-        matches!(client.get(server.url("/readyz")).send().await, Ok(r) if r.status() == 200)
-    })
-    .await
-}
-
 fn stop(mut server: Server) -> (Vec<String>, Vec<String>) {
     server.signal("TERM");
     assert_eq!(
@@ -47,7 +40,7 @@ async fn json_lines_with_request_fields_and_trace_correlation() {
         ("RUST_LOG", "info"),
     ]);
     let client = reqwest::Client::new();
-    assert!(ready(&server, &client).await);
+    server.wait_ready().await;
     let traceparent = format!("00-{TRACE_ID}-00f067aa0ba902b7-01");
     client
         .get(server.url("/greeting/1"))

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use common::process::Server;
-use common::{eventually, fresh_database, sql};
+use common::{eventually, fresh_database, lock_greetings};
 use tokio::sync::Mutex;
 
 const DRAIN_SECONDS: u64 = 2;
@@ -31,11 +31,7 @@ async fn sigterm_drains_then_exits_zero_without_failing_accepted_requests() {
         .timeout(Duration::from_secs(15))
         .build()
         .unwrap();
-    let ready = eventually(Duration::from_secs(15), || async {
-        matches!(client.get(server.url("/readyz")).send().await, Ok(r) if r.status() == 200)
-    })
-    .await;
-    assert!(ready, "server never became ready: {:?}", server.stderr());
+    server.wait_ready().await;
 
     let stop = Arc::new(AtomicBool::new(false));
     let log = Arc::new(Mutex::new(Vec::new()));
@@ -62,11 +58,7 @@ async fn sigterm_drains_then_exits_zero_without_failing_accepted_requests() {
     tokio::time::sleep(Duration::from_millis(500)).await;
 
     // A request stuck behind a table lock is in flight when the server stops accepting.
-    let locker = sql(&url).await;
-    locker
-        .batch_execute("BEGIN; LOCK TABLE greetings IN ACCESS EXCLUSIVE MODE")
-        .await
-        .unwrap();
+    let locker = lock_greetings(&url).await;
 
     let sigterm = Instant::now();
     server.signal("TERM");
@@ -132,4 +124,20 @@ async fn sigterm_drains_then_exits_zero_without_failing_accepted_requests() {
     assert!(served_during_drain > 0, "kept serving while draining");
     let stdout = server.stdout().join("\n");
     assert!(stdout.contains("shutdown complete"), "{stdout}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigint_stops_like_sigterm() {
+    let url = fresh_database().await;
+    let mut server = Server::spawn(&[
+        ("DATABASE_URL", url.as_str()),
+        ("SHUTDOWN_DRAIN_SECONDS", "0"),
+        ("LOG_FORMAT", "text"),
+    ]);
+    server.wait_ready().await;
+    server.signal("INT");
+    let status = tokio::task::spawn_blocking(move || server.wait_exit(Duration::from_secs(5)))
+        .await
+        .unwrap();
+    assert_eq!(status.and_then(|s| s.code()), Some(0));
 }

@@ -8,12 +8,28 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use common::cluster::Cluster;
-use common::{ready_app, spawn_app, sql};
+use common::{lock_greetings, ready_app, spawn_app};
 use tokio::sync::Mutex;
 
-fn assert_generic_503(status: u16, retry_after: Option<&str>, body: &str) {
+/// GETs `path`, asserts a generic 503 with Retry-After, and returns how long it took.
+async fn timed_generic_503(app: &common::TestApp, path: &str) -> Duration {
+    let started = Instant::now();
+    let response = app.get(path).await;
+    let elapsed = started.elapsed();
+    assert_eq!(
+        response
+            .headers()
+            .get("retry-after")
+            .map(|v| v.to_str().unwrap()),
+        Some("1")
+    );
+    let status = response.status().as_u16();
+    assert_generic_503(status, &response.text().await.unwrap());
+    elapsed
+}
+
+fn assert_generic_503(status: u16, body: &str) {
     assert_eq!(status, 503, "{body}");
-    assert_eq!(retry_after, Some("1"));
     for leak in [
         "postgres",
         "ERROR",
@@ -48,18 +64,7 @@ async fn database_down_at_start_then_ready_within_two_seconds_of_appearing() {
         "liveness does not depend on the database"
     );
     assert_eq!(app.status("/readyz").await, 503);
-    let started = Instant::now();
-    let greeting = app.get("/greeting/1").await;
-    let elapsed = started.elapsed();
-    let retry_after = greeting
-        .headers()
-        .get("retry-after")
-        .map(|v| v.to_str().unwrap().to_owned());
-    assert_generic_503(
-        greeting.status().as_u16(),
-        retry_after.as_deref(),
-        &greeting.text().await.unwrap(),
-    );
+    let elapsed = timed_generic_503(&app, "/greeting/1").await;
     assert!(
         elapsed < Duration::from_millis(500 + 1500),
         "503 within the checkout timeout, took {elapsed:?}"
@@ -169,19 +174,7 @@ async fn exhausted_pool_answers_503_after_the_checkout_timeout() {
         pool.get().await.expect("second"),
     );
 
-    let started = Instant::now();
-    let response = app.get("/greeting/1").await;
-    let elapsed = started.elapsed();
-    let status = response.status().as_u16();
-    let retry_after = response
-        .headers()
-        .get("retry-after")
-        .map(|v| v.to_str().unwrap().to_owned());
-    assert_generic_503(
-        status,
-        retry_after.as_deref(),
-        &response.text().await.unwrap(),
-    );
+    let elapsed = timed_generic_503(&app, "/greeting/1").await;
     assert!(
         elapsed >= Duration::from_millis(350),
         "waited for the checkout timeout: {elapsed:?}"
@@ -206,25 +199,9 @@ async fn exhausted_pool_answers_503_after_the_checkout_timeout() {
 #[tokio::test]
 async fn statement_timeout_answers_503() {
     let (app, url) = ready_app(&[("db-statement-timeout-ms", "300")]).await;
-    let locker = sql(&url).await;
-    locker
-        .batch_execute("BEGIN; LOCK TABLE greetings IN ACCESS EXCLUSIVE MODE")
-        .await
-        .unwrap();
+    let locker = lock_greetings(&url).await;
 
-    let started = Instant::now();
-    let response = app.get("/greeting/1").await;
-    let elapsed = started.elapsed();
-    let status = response.status().as_u16();
-    let retry_after = response
-        .headers()
-        .get("retry-after")
-        .map(|v| v.to_str().unwrap().to_owned());
-    assert_generic_503(
-        status,
-        retry_after.as_deref(),
-        &response.text().await.unwrap(),
-    );
+    let elapsed = timed_generic_503(&app, "/greeting/1").await;
     assert!(
         elapsed < Duration::from_millis(300 + 1700),
         "bounded by the statement timeout: {elapsed:?}"
@@ -243,11 +220,7 @@ async fn request_timeout_bounds_a_slow_request() {
         ("request-timeout-ms", "300"),
     ])
     .await;
-    let locker = sql(&url).await;
-    locker
-        .batch_execute("BEGIN; LOCK TABLE greetings IN ACCESS EXCLUSIVE MODE")
-        .await
-        .unwrap();
+    let locker = lock_greetings(&url).await;
 
     let started = Instant::now();
     let response = app.get("/greeting/1").await;

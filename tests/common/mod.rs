@@ -53,6 +53,16 @@ pub async fn sql(url: &str) -> tokio_postgres::Client {
     client
 }
 
+/// Holds an exclusive lock on `greetings` (until ROLLBACK) so greeting queries block.
+pub async fn lock_greetings(url: &str) -> tokio_postgres::Client {
+    let locker = sql(url).await;
+    locker
+        .batch_execute("BEGIN; LOCK TABLE greetings IN ACCESS EXCLUSIVE MODE")
+        .await
+        .expect("lock greetings");
+    locker
+}
+
 /// Flags for an in-process app: loopback, port 0, short timeouts, no drain.
 pub fn test_args(database_url: &str, extra: &[(&str, &str)]) -> Vec<String> {
     let mut args: Vec<String> = [

@@ -64,6 +64,21 @@ impl Server {
         format!("http://127.0.0.1:{}{path}", self.port)
     }
 
+    /// Polls /readyz until 200, panicking with the server's output after 15 s.
+    pub async fn wait_ready(&self) {
+        let client = reqwest::Client::new();
+        let ready = super::eventually(Duration::from_secs(15), || async {
+            matches!(client.get(self.url("/readyz")).send().await, Ok(r) if r.status() == 200)
+        })
+        .await;
+        assert!(
+            ready,
+            "server never became ready: {:?} {:?}",
+            self.stdout(),
+            self.stderr()
+        );
+    }
+
     pub fn pid(&self) -> u32 {
         self.child.id()
     }
