@@ -7,7 +7,7 @@ HELM_DOCS_FLAGS := --chart-search-root $(ROOT)/chart --skip-version-footer --sor
 .PHONY: test-chart chart-docs chart-template chart-package
 TEST_TARGETS += test-chart
 
-test-chart: ## chart: lint, kubeconform (k8s 1.29 + newest, CRDs), pod security, checkov, behaviour, bad values, docs, package
+test-chart: ## chart: lint, kubeconform (k8s 1.29 + newest, CRDs), pod security, checkov, proxy flags, behaviour, bad values, docs, package
 	@for tool in helm kubeconform helm-docs node shellcheck $(CHART_VENV)/bin/python $(TOOLS_DIR)/venv-chart-checkov/bin/checkov; do \
 	  command -v "$$tool" >/dev/null || { echo "test-chart: '$$tool' missing: run 'bash scripts/setup.sh'" >&2; exit 1; }; \
 	done

@@ -4,6 +4,8 @@
 # Idempotent: every step is skipped when the pinned version is already in place.
 #
 #   helm, kubeconform, helm-docs   go install (Go module proxy)
+#   cloud-sql-proxy                go install, the version the chart deploys (cloudSqlProxy.image.tag), so the
+#                                  tests can check the sidecar's flags against the real binary
 #   pytest, pyyaml, jsonschema,    .tools/venv-chart (PyPI); kubernetes-validate ships Kubernetes' own
 #   kubernetes-validate            OpenAPI as JSON schemas
 #   checkov                        .tools/venv-chart-checkov (PyPI)
@@ -79,6 +81,10 @@ venv() {
 venv "$venv" "pytest==$PYTEST_VERSION" "PyYAML==$PYYAML_VERSION" "jsonschema==$JSONSCHEMA_VERSION" \
   "kubernetes-validate==$KUBERNETES_VALIDATE_VERSION"
 venv "$venv-checkov" "checkov==$CHECKOV_VERSION"
+
+proxy_tag=$("$venv/bin/python" -c 'import sys, yaml; print(yaml.safe_load(open(sys.argv[1]))["cloudSqlProxy"]["image"]["tag"])' \
+  chart/hello-server/values.yaml)
+go_install cloud-sql-proxy github.com/GoogleCloudPlatform/cloud-sql-proxy/v2 "v$proxy_tag"
 
 if [ -f "$node_dir/node_modules/@kubernetes-models/gke/package.json" ] &&
   [ "$(jq -r .version "$node_dir/node_modules/@kubernetes-models/gke/package.json")" = "$GKE_MODELS_VERSION" ]; then
