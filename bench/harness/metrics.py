@@ -32,11 +32,14 @@ def value(samples, name, **labels):
 def snapshot(url):
     """The resource figures soak and chaos watch: memory, fds, pool connections."""
     samples = scrape(url)
+    idle = value(samples, "db_pool_connections", state="idle")
+    in_use = value(samples, "db_pool_connections", state="in_use")
     return {
         "rss_mb": (value(samples, "process_resident_memory_bytes") or 0) / 2**20,
         "open_fds": value(samples, "process_open_fds"),
-        "pool_idle": value(samples, "db_pool_connections", state="idle"),
-        "pool_in_use": value(samples, "db_pool_connections", state="in_use"),
+        "pool_idle": idle,
+        "pool_in_use": in_use,
+        "pool_total": None if idle is None else idle + (in_use or 0),
         "pool_max": value(samples, "db_pool_max_connections"),
         "in_flight": value(samples, "http_requests_in_flight"),
         "checkout_timeouts": value(samples, "db_pool_checkout_timeouts_total"),

@@ -45,7 +45,9 @@ class SteadyLoad:
 
     async def _main(self):
         timeout = aiohttp.ClientTimeout(total=self.timeout_s)
-        connector = aiohttp.TCPConnector(limit=self.connections)
+        # A fresh connection per request: idle keep-alive sockets would otherwise sit in the
+        # server's fd count and hide (or fake) a leak when comparing with the baseline.
+        connector = aiohttp.TCPConnector(limit=self.connections, force_close=True)
         async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
             interval = self.connections / self.rate
             await asyncio.gather(*(
