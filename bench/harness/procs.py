@@ -56,6 +56,17 @@ def rss_kb(pid):
     return total
 
 
+def pss_kb(pid):
+    """Proportional set size summed over the tree: shared pages split between the processes
+    sharing them, so a pre-forked server (gunicorn) is not charged once per worker."""
+    total = 0
+    for p in tree(pid):
+        for line in _read(f"/proc/{p}/smaps_rollup").splitlines():
+            if line.startswith("Pss:"):
+                total += int(line.split()[1])
+    return total
+
+
 def status_kb(pid, key):
     """A kB figure from /proc/PID/status, e.g. VmHWM (peak RSS since start)."""
     for line in _read(f"/proc/{pid}/status").splitlines():
@@ -77,17 +88,22 @@ def alive(pid):
 
 
 class PeakRss:
-    """Samples the tree's RSS in a background thread; `.peak_kb` is the highest sum seen."""
+    """Samples the tree's RSS and PSS in a background thread; `.peak_kb` / `.peak_pss_kb` are
+    the highest sums seen."""
 
     def __init__(self, pid, interval=0.05):
-        self.pid, self.interval, self.peak_kb = pid, interval, 0
+        self.pid, self.interval, self.peak_kb, self.peak_pss_kb = pid, interval, 0, 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self):
         while not self._stop.is_set():
-            self.peak_kb = max(self.peak_kb, rss_kb(self.pid))
+            self._sample()
             self._stop.wait(self.interval)
+
+    def _sample(self):
+        self.peak_kb = max(self.peak_kb, rss_kb(self.pid))
+        self.peak_pss_kb = max(self.peak_pss_kb, pss_kb(self.pid))
 
     def __enter__(self):
         self._thread.start()
@@ -96,7 +112,7 @@ class PeakRss:
     def __exit__(self, *exc):
         self._stop.set()
         self._thread.join()
-        self.peak_kb = max(self.peak_kb, rss_kb(self.pid))
+        self._sample()
 
 
 def raise_priority():
@@ -109,3 +125,16 @@ def raise_priority():
     except PermissionError:
         print(f"note: cannot set nice {nice} without root; running at the default priority")
     return os.getpriority(os.PRIO_PROCESS, 0)
+
+
+def wakeup_latency_ms(seconds=2.0, sleep_s=0.0005):
+    """How late a 0.5 ms sleep wakes up on this machine right now: (p99, max) in ms.
+    A busy or shared machine shows it here first, and every tail latency below inherits it."""
+    late = []
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        start = time.monotonic()
+        time.sleep(sleep_s)
+        late.append(time.monotonic() - start - sleep_s)
+    late.sort()
+    return late[int(len(late) * 0.99)] * 1000, late[-1] * 1000
