@@ -77,3 +77,13 @@ def test_final_stage_provides_every_shared_library_the_binary_needs(built_binary
     assert needed, dynamic.stdout
     provided = {"libc.so.6", "libm.so.6", "ld-linux-x86-64.so.2", Path(LIBGCC).name}
     assert needed <= provided, f"not in the final stage: {sorted(needed - provided)}"
+
+
+def test_healthcheck_command_is_understood_by_the_binary(built_binary):
+    _, stages = parse(ROOT / "Dockerfile")
+    (healthcheck,) = stages[-1].args("HEALTHCHECK")
+    argv = json.loads(healthcheck.split(" CMD ", 1)[1])
+    assert argv[0] == "/usr/local/bin/hello-server" and argv[1] == "check"
+    result = run([str(built_binary["stripped"]), *argv[1:]])
+    # 0 (something healthy answers) or 1 (nothing does); 2 would be a usage error.
+    assert result.returncode in (0, 1), result.stderr
