@@ -1,6 +1,6 @@
 # Observability bundle: alert rules (alerts/), Grafana dashboards (dashboards/),
 # runbooks, the docker compose stack, and a local Prometheus with `make observe`.
-#   make test-observability   promtool check + unit tests, dashboard-linter --strict,
+#   make test-observability   promtool check + unit tests, pint, dashboard-linter --strict,
 #                             static checks, end-to-end test against a live Prometheus
 #   make observe              app + throwaway PostgreSQL + Prometheus with the rules
 # Tools come from scripts/setup/30-observability-tools.sh; a missing tool fails the check.
@@ -11,13 +11,14 @@ OBS_PYTHON := $(OBS_VENV)/bin/python
 TEST_TARGETS += test-observability
 
 obs-tools:
-	@for tool in promtool prometheus dashboard-linter amtool promql-metrics shellcheck cargo $(OBS_PYTHON); do \
+	@for tool in promtool prometheus pint dashboard-linter amtool promql-metrics shellcheck cargo $(OBS_PYTHON); do \
 	  command -v "$$tool" >/dev/null || { echo "test-observability: '$$tool' missing: run 'bash scripts/setup.sh'" >&2; exit 1; }; \
 	done
 
 test-observability: obs-tools ## observability: promtool rules + unit tests, dashboard lint, static and end-to-end checks
 	promtool check rules $(ROOT)/alerts/*.yaml
 	promtool test rules $(ROOT)/alerts/tests/*.test.yaml
+	pint --no-color --offline --config $(ROOT)/alerts/.pint.hcl lint --fail-on=warning $(ROOT)/alerts/*.yaml
 	@for dashboard in $(ROOT)/dashboards/*.json; do \
 	  echo "dashboard-linter lint --strict $$dashboard"; \
 	  dashboard-linter lint --strict "$$dashboard" >/dev/null 2>&1 || dashboard-linter lint --strict "$$dashboard"; \

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Pinned tools for the observability checks, installed into .tools/ (idempotent):
-#   - grafana/dashboard-linter, built with `go install` into .tools/bin
+#   - grafana/dashboard-linter and cloudflare/pint, built from the Go module proxy
 #   - amtool (Alertmanager's CLI) and promql-metrics (tests/observability/promql-metrics),
 #     built into .tools/bin
 #   - a Python venv with pytest, requests and PyYAML for the end-to-end test
@@ -15,37 +15,55 @@ mkdir -p "$TOOLS_BIN"
 
 # dashboard-linter publishes no binaries, and its tagged releases carry a
 # go.mod `replace` (or depend on modules the Go proxy does not serve), so this
-# commit of main is the one that builds from the Go module proxy. Its checksum is not in the
-# public sum database, so it is pinned here instead and checked before use.
+# commit of main is the one that builds from the Go module proxy. Its checksum
+# is not in the public sum database, so it is pinned here and checked before use.
 LINTER_MODULE=github.com/grafana/dashboard-linter
 LINTER_VERSION=v0.0.0-20241224134444-1765d94aec4a
 LINTER_SUM='h1:wpyAYX8+Rqu0LIEE7zXBR/qjBH4t0yXvqlRGa1wD5rg='
 LINTER_STAMP="$ROOT/.tools/dashboard-linter.version"
 
 if ! command -v go >/dev/null 2>&1; then
-  echo "observability tools: 'go' not found (needed to build dashboard-linter)" >&2
+  echo "observability tools: 'go' not found (needed to build dashboard-linter, pint, amtool)" >&2
   exit 1
 fi
+
+# Build a module from the Go proxy as the main module (jq comes from
+# scripts/setup/00-system-packages.sh). `go install module@version`
+# also asks the proxy for the module's version list, which it refuses for
+# these two modules, so the checksum-verified source is copied and built.
+build_go_module() {  # module version expected-sum package output
+  local module="$1" version="$2" want="$3" package="$4" output="$5" info src build
+  info="$(GONOSUMDB="$module" GOFLAGS=-mod=mod go mod download -json "$module@$version")"
+  if [ "$(jq -r .Sum <<<"$info")" != "$want" ]; then
+    echo "$module $version: checksum $(jq -r .Sum <<<"$info") does not match pinned $want" >&2
+    exit 1
+  fi
+  src="$(jq -r .Dir <<<"$info")"
+  build="$(mktemp -d)"
+  cp -r "$src/." "$build/"
+  chmod -R u+w "$build"
+  (cd "$build" && go build -trimpath -o "$output" "$package")
+  rm -rf "$build"
+}
 
 if [ -x "$TOOLS_BIN/dashboard-linter" ] && [ "$(cat "$LINTER_STAMP" 2>/dev/null)" = "$LINTER_VERSION" ]; then
   echo "dashboard-linter $LINTER_VERSION: present"
 else
-  export GONOSUMDB="$LINTER_MODULE" GOFLAGS=-mod=mod
-  sum="$(go mod download -json "$LINTER_MODULE@$LINTER_VERSION" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("Sum",""))')"
-  if [ "$sum" != "$LINTER_SUM" ]; then
-    echo "dashboard-linter $LINTER_VERSION: checksum $sum does not match pinned $LINTER_SUM" >&2
-    exit 1
-  fi
   echo "dashboard-linter $LINTER_VERSION: building (a few minutes the first time)"
-  # `go install module@version` also asks the proxy for the module's version
-  # list (refused for this module), so build the verified module as main.
-  src="$(go mod download -json "$LINTER_MODULE@$LINTER_VERSION" | python3 -c 'import json,sys; print(json.load(sys.stdin)["Dir"])')"
-  build="$(mktemp -d)"
-  trap 'rm -rf "$build"' EXIT
-  cp -r "$src/." "$build/"
-  chmod -R u+w "$build"
-  (cd "$build" && go build -trimpath -o "$TOOLS_BIN/dashboard-linter" .)
+  build_go_module "$LINTER_MODULE" "$LINTER_VERSION" "$LINTER_SUM" . "$TOOLS_BIN/dashboard-linter"
   echo "$LINTER_VERSION" >"$LINTER_STAMP"
+fi
+
+# pint lints the rule files offline (alerts/.pint.hcl).
+PINT_VERSION=v0.87.0
+PINT_SUM='h1:2C10PWYnYOR2LuZYx+SSAfcGnCol4HbvwF8yGGa4tRM='
+PINT_STAMP="$ROOT/.tools/pint.version"
+if [ -x "$TOOLS_BIN/pint" ] && [ "$(cat "$PINT_STAMP" 2>/dev/null)" = "$PINT_VERSION" ]; then
+  echo "pint $PINT_VERSION: present"
+else
+  echo "pint $PINT_VERSION: building (a few minutes the first time)"
+  build_go_module github.com/cloudflare/pint "$PINT_VERSION" "$PINT_SUM" ./cmd/pint "$TOOLS_BIN/pint"
+  echo "$PINT_VERSION" >"$PINT_STAMP"
 fi
 
 # amtool checks the compose stack's Alertmanager configuration and routing.
