@@ -103,5 +103,9 @@ else
   mv "$cache/go-bin/terraform-provider-google" "$provider_bin"
   echo "infra tools: google provider built in $((SECONDS - start)) s"
 fi
-mkdir -p "$mirror/registry.opentofu.org/hashicorp"
-ln -sfn "$mirror/registry.terraform.io/hashicorp/google" "$mirror/registry.opentofu.org/hashicorp/google"
+# OpenTofu's mirror scan does not follow directory symlinks: real directories
+# and a hard link to the same binary.
+tofu_dir=$mirror/registry.opentofu.org/hashicorp/google/$GOOGLE_PROVIDER_VERSION/linux_amd64
+[ -L "$mirror/registry.opentofu.org/hashicorp/google" ] && rm "$mirror/registry.opentofu.org/hashicorp/google"
+mkdir -p "$tofu_dir"
+ln -f "$provider_bin" "$tofu_dir/$(basename "$provider_bin")"
