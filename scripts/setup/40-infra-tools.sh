@@ -69,7 +69,7 @@ PY
 }
 if PATH=${PATH//$tools_bin:/} terraform_ok; then
   echo "infra tools: using $(command -v terraform) ($(terraform version -json 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["terraform_version"])'))"
-elif [ -x "$tools_bin/tofu" ] && [ "$(go version -m "$tools_bin/tofu" | awk '$1 == "dep" && $2 == "github.com/opentofu/opentofu" { print $3 }')" = "$OPENTOFU_VERSION" ]; then
+elif [ -x "$tools_bin/tofu" ] && [ "$(go version -m "$tools_bin/tofu" | awk '$1 == "mod" && $2 == "github.com/opentofu/opentofu" { print $3 }')" = "$OPENTOFU_VERSION" ]; then
   echo "infra tools: tofu $OPENTOFU_VERSION present"
 else
   echo "infra tools: no terraform >= 1.6 on PATH, building OpenTofu $OPENTOFU_VERSION"
