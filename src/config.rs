@@ -105,7 +105,7 @@ pub struct Config {
     /// Greeting shown at /
     #[arg(long, env = "DEFAULT_GREETING_ID", default_value_t = 1, value_parser = clap::value_parser!(i64).range(1..))]
     pub default_greeting_id: i64,
-    /// Server-side bound on every request
+    /// Server-side bound on reading a request's headers and on handling it (then 503)
     #[arg(long, env = "REQUEST_TIMEOUT_MS", default_value_t = 5000, value_parser = positive_u64())]
     pub request_timeout_ms: u64,
     /// How long /readyz waits for the database ping

@@ -11,6 +11,7 @@ use tokio::task::JoinHandle;
 
 use crate::config::Settings;
 use crate::db::{self, Db};
+use crate::http::server::serve;
 use crate::metrics::Metrics;
 use crate::routes;
 use crate::state::{AppState, Lifecycle, SharedState};
@@ -92,14 +93,20 @@ pub fn startup(settings: Settings, listeners: Listeners) -> Result<App, StartupE
     };
 
     let (stop_accepting, stop_rx) = watch::channel(false);
-    let public = warp::serve(routes::public_routes(state.clone()))
-        .incoming(listeners.public)
-        .graceful(changed(stop_rx.clone()))
-        .run();
-    let admin = warp::serve(routes::metrics::admin_routes(state.clone()))
-        .incoming(listeners.admin)
-        .graceful(changed(stop_rx))
-        .run();
+    // Reading a request's head is bounded by the same limit as handling it.
+    let header_timeout = config.request_timeout();
+    let public = serve(
+        warp::service(routes::public_routes(state.clone())),
+        listeners.public,
+        changed(stop_rx.clone()),
+        header_timeout,
+    );
+    let admin = serve(
+        warp::service(routes::metrics::admin_routes(state.clone())),
+        listeners.admin,
+        changed(stop_rx),
+        header_timeout,
+    );
     let servers = tokio::spawn(async move {
         tokio::join!(public, admin);
     });

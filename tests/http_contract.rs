@@ -262,3 +262,27 @@ async fn hostile_ids_and_paths_get_4xx_never_5xx() {
     }
     app.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_client_trickling_its_headers_is_cut_off() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (app, _) = ready_app(&[("request-timeout-ms", "300")]).await;
+    let mut stream = tokio::net::TcpStream::connect(app.public_addr())
+        .await
+        .unwrap();
+    stream
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    let mut rest = Vec::new();
+    let closed = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        stream.read_to_end(&mut rest),
+    )
+    .await;
+    assert!(
+        closed.is_ok(),
+        "the connection must be closed by the header read timeout"
+    );
+    app.shutdown().await;
+}

@@ -30,7 +30,7 @@ pub fn request_info() -> impl Filter<Extract = (RequestInfo,), Error = Infallibl
         .and(warp::method())
         .and(warp::path::full())
         .and(warp::header::headers_cloned())
-        .and(warp::addr::remote())
+        .and(super::server::client_addr())
         .map(|started, method, path, headers, remote| RequestInfo {
             started,
             method,

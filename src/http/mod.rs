@@ -4,5 +4,6 @@ pub mod headers;
 pub mod observe;
 pub mod reject;
 pub mod response;
+pub mod server;
 pub mod timeout;
 pub mod trace_context;

@@ -50,6 +50,7 @@ def run():
 
             stack.pg("stop")
             down_at = time.monotonic()
+            result["down_wall_clock"] = time.time()
             wait_for(f"{PAGE_ALERT} to fire", lambda: firing(stack, PAGE_ALERT), PAGE_BOUND_SECONDS, 1)
             result["page_seconds"] = time.monotonic() - down_at
             result["unready_seen"] = bool(wait_for("Prometheus to see no ready replica",
@@ -95,8 +96,11 @@ def test_service_recovers_while_prometheus_keeps_scraping(run):
     up = stack.query(f'up{{job="hello-server", instance="{stack.app_instance}"}}')
     assert up and up[0]["value"][1] == "1"
     assert time.time() - float(up[0]["value"][0]) < 5
-    gaps = stack.query(f'count_over_time(up{{instance="{stack.app_instance}"}}[20s]) < 15')
-    assert not gaps, f"scrapes were missed: {gaps}"
+    # One scrape a second from the database stop until now; allow a quarter
+    # missing for a loaded machine, not a stall across the outage.
+    window = int(time.time() - run["down_wall_clock"])
+    samples = stack.query(f'count_over_time(up{{instance="{stack.app_instance}"}}[{window}s])')
+    assert samples and float(samples[0]["value"][1]) >= 0.75 * window, f"scrapes missed over {window}s: {samples}"
 
 
 def test_test_rules_differ_from_production_only_in_for(tmp_path):
