@@ -23,6 +23,12 @@ for pkg in "${packages[@]}"; do
   fi
 done
 
+# Node.js (chart tests validate GKE CRDs with an npm package) ships with the
+# machine image; fall back to Debian's packages only where it is absent.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  missing+=(nodejs npm)
+fi
+
 if [ "${#missing[@]}" -eq 0 ]; then
   echo "system packages: all present"
   exit 0
