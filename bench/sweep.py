@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from harness import procs  # noqa: E402
+from harness import metrics, procs  # noqa: E402
 from harness.load import closed_loop, pgbench_tps  # noqa: E402
 from harness.paths import RESULTS, tool  # noqa: E402
 from harness.pg import TempPostgres  # noqa: E402
@@ -38,16 +38,31 @@ COLUMNS = [
     ("p50 ms", "p50_ms", "{:.2f}"), ("p99 ms", "p99_ms", "{:.2f}"), ("p99.9 ms", "p999_ms", "{:.2f}"),
     ("errors", "errors", "{}"), ("peak RSS MB", "peak_rss_mb", "{:.1f}"),
     ("peak PSS MB", "peak_pss_mb", "{:.1f}"),
-    ("CPU s/1k req", "cpu_s_per_1k", "{:.3f}"),
+    ("CPU s/1k req", "cpu_s_per_1k", "{:.3f}"), ("in-server <= 5 ms", "server_within_5ms", "{:.3%}"),
 ]
+
+
+def served_within(server, seconds):
+    """(requests within `seconds`, all requests) on the greeting route by the server's own clock,
+    from its latency histogram: time spent inside the process, without the kernel and client queues."""
+    if not hasattr(server, "metrics_url"):
+        return None
+    samples = metrics.scrape(server.metrics_url)
+    route = {"route": "/greeting/{id}", "status": "200"}
+    within = metrics.value(samples, "http_request_duration_seconds_bucket", le=str(seconds), **route) or 0
+    return within, metrics.value(samples, "http_request_duration_seconds_count", **route) or 0
 
 
 def measure(server, url, connections):
     """One load level: load-generator figures plus the server tree's CPU and peak RSS during the run."""
+    inside_before = served_within(server, 0.005)
     cpu_before = procs.cpu_seconds(server.pid)
     with procs.PeakRss(server.pid) as peak:
         result = closed_loop(url, connections, DURATION)
     cpu = procs.cpu_seconds(server.pid) - cpu_before
+    inside_after = served_within(server, 0.005)
+    if inside_before and inside_after and inside_after[1] > inside_before[1]:
+        result["server_within_5ms"] = (inside_after[0] - inside_before[0]) / (inside_after[1] - inside_before[1])
     result.update(
         server=server.name,
         peak_rss_mb=peak.peak_kb / 1024,
@@ -59,10 +74,12 @@ def measure(server, url, connections):
     return result
 
 
-def sweep(server):
-    url = server.base_url + "/greeting/1"
-    closed_loop(url, 32, WARMUP)
-    return [measure(server, url, c) for c in LEVELS]
+def sweep(servers):
+    """Levels in turn, each server in turn within a level: a burst of unrelated work on the
+    machine then hits both servers' figures alike instead of one whole sweep."""
+    for server in servers:
+        closed_loop(server.base_url + "/greeting/1", 32, WARMUP)
+    return [measure(server, server.base_url + "/greeting/1", c) for c in LEVELS for server in servers]
 
 
 def machine():
@@ -124,19 +141,16 @@ def main():
     print(table([], COLUMNS), flush=True)
     with TempPostgres() as pg:
         hello = HelloServer(pg.url, logs / "hello-server.log").start()
+        flask = FlaskBaseline(pg.url, logs / "flask-baseline.log").start() if "flask" in SERVERS else None
         try:
             ceilings["pgbench_tps"] = pgbench_tps(pg.url, QUERY, CEILING_CLIENTS, DURATION)
             ceilings["healthz_rps"] = closed_loop(hello.base_url + "/healthz", CEILING_CLIENTS, DURATION)["rps"]
-            if "hello-server" in SERVERS:
-                rows += sweep(hello)
+            under_test = [hello] if "hello-server" in SERVERS else []
+            rows += sweep(under_test + ([flask] if flask else []))
         finally:
             ceilings["hello_vmhwm_mb"] = procs.status_kb(hello.pid, "VmHWM") / 1024
             hello.stop()
-        if "flask" in SERVERS:
-            flask = FlaskBaseline(pg.url, logs / "flask-baseline.log").start()
-            try:
-                rows += sweep(flask)
-            finally:
+            if flask:
                 flask.stop()
     ceilings["L_rps"] = 1 / (1 / ceilings["healthz_rps"] + 1 / ceilings["pgbench_tps"])
     info["loadavg_at_end"] = [float(x) for x in open("/proc/loadavg").read().split()[:3]]
