@@ -46,19 +46,21 @@ def expand(value: str, args: dict[str, str]) -> str:
     return re.sub(r"\$\{(\w+)\}|\$(\w+)", lambda m: args[m.group(1) or m.group(2)], value)
 
 
-def copy_build_context(root: Path, dockerignore: Path, destination: Path) -> list[str]:
-    """Copies what an allow-list .dockerignore ("*" then "!path" lines) lets into the context."""
+def copy_build_context(root: Path, dockerignore: Path, destination: Path, clean: bool = True) -> list[str]:
+    """Copies what an allow-list .dockerignore ("*" then "!path" lines) lets into the context;
+    with clean=False over what `destination` already holds, as `COPY . .` does."""
     lines = [l.strip() for l in dockerignore.read_text().splitlines() if l.strip() and not l.startswith("#")]
     assert lines[0] == "*", ".dockerignore must start by excluding everything"
     allowed = [l[1:].rstrip("/") for l in lines[1:]]
     assert all(l.startswith("!") for l in lines[1:]), "only allow-list entries after '*'"
-    shutil.rmtree(destination, ignore_errors=True)
-    destination.mkdir(parents=True)
+    if clean:
+        shutil.rmtree(destination, ignore_errors=True)
+    destination.mkdir(parents=True, exist_ok=True)
     for entry in allowed:
         source = root / entry
         assert source.exists(), f".dockerignore allows {entry}, which does not exist"
         if source.is_dir():
-            shutil.copytree(source, destination / entry)
+            shutil.copytree(source, destination / entry, dirs_exist_ok=True)
         else:
             shutil.copy2(source, destination / entry)
     return allowed

@@ -12,11 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, run
+from conftest import ROOT, TOOLS_DIR, require_tool, run
 from dockerfile import copy_build_context, parse
 
 WORK = ROOT / ".cache" / "infra"
-CONTEXT = WORK / "image-context"
+PLANNER = WORK / "image-planner"
+CONTEXT = WORK / "image-builder"
 # Own target directory: the context is a different path than the working tree,
 # so sharing target/ would make both builds relink each other's binary.
 TARGET = WORK / "target"
@@ -29,19 +30,43 @@ LIBGCC = "/usr/lib/x86_64-linux-gnu/libgcc_s.so.1"  # copied into the final stag
 IMAGE_BUDGET_BYTES = 30_000_000
 
 
+def _run_step(stages, stage_name: str, prefix: str) -> str:
+    """The RUN command of `stage_name` starting with `prefix` (first command of an && chain)."""
+    stage = next(s for s in stages if s.name == stage_name)
+    (step,) = [r for r in stage.args("RUN") if r.startswith(prefix)]
+    return step.split("&&")[0].strip()
+
+
+def _replay(command: str, cwd, env) -> None:
+    result = run(shlex.split(command), cwd=cwd, env=env)
+    assert result.returncode == 0, f"`{command}` failed in {cwd}:\n{result.stderr[-4000:]}"
+
+
 @pytest.fixture(scope="module")
 def built_binary():
+    """Replays the Dockerfile's planner and builder steps: prepare, cook, build."""
     _, stages = parse(ROOT / "Dockerfile")
-    builder = next(s for s in stages if s.name == "builder")
-    (step,) = [r for r in builder.args("RUN") if r.startswith("cargo build")]
-    command = step.split("&&")[0].strip()
-    argv = shlex.split(command)
-    assert {"--release", "--locked"} <= set(argv), command
-    copy_build_context(ROOT, ROOT / ".dockerignore", CONTEXT)
+    prepare = _run_step(stages, "planner", "cargo chef prepare")
+    cook = _run_step(stages, "builder", "cargo chef cook")
+    command = _run_step(stages, "builder", "cargo build")
+    assert {"--release", "--locked"} <= set(shlex.split(command)), command
+    chef = require_tool("cargo-chef", extra_paths=(TOOLS_DIR / "bin",))
     revision = run(["git", "rev-parse", "--short", "HEAD"]).stdout.strip()
-    env = {**os.environ, "CARGO_TARGET_DIR": str(TARGET), "GIT_REVISION": revision}
-    result = run(argv, cwd=CONTEXT, env=env)
-    assert result.returncode == 0, f"`{command}` failed in the build context:\n{result.stderr[-4000:]}"
+    env = {**os.environ, "PATH": f"{Path(chef).parent}:{os.environ['PATH']}", "CARGO_TARGET_DIR": str(TARGET),
+           "GIT_REVISION": revision}
+
+    # planner: the whole context, `cargo chef prepare`.
+    copy_build_context(ROOT, ROOT / ".dockerignore", PLANNER)
+    _replay(prepare, PLANNER, env)
+    # builder: the recipe alone, `cargo chef cook` (the dependency layer), then the context
+    # copied over the skeleton (`COPY . .`) and the build, all in one directory as in /src.
+    shutil.rmtree(CONTEXT, ignore_errors=True)
+    CONTEXT.mkdir(parents=True)
+    shutil.copy2(PLANNER / "recipe.json", CONTEXT / "recipe.json")
+    _replay(cook, CONTEXT, env)
+    copy_build_context(ROOT, ROOT / ".dockerignore", CONTEXT, clean=False)
+    _replay(command, CONTEXT, env)
+
     binary = TARGET / "release" / "hello-server"
     stripped = WORK / "hello-server.stripped"
     shutil.copy2(binary, stripped)
