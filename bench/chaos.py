@@ -19,7 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from harness import metrics, procs  # noqa: E402
-from harness.paths import RESULTS  # noqa: E402
+from harness.paths import log_file  # noqa: E402
 from harness.pg import TempPostgres, pg_bin  # noqa: E402
 from harness.report import save, table, verdict  # noqa: E402
 from harness.servers import HelloServer, http_status  # noqa: E402
@@ -141,10 +141,9 @@ def run_sigterm(server, load):
 
 def main():
     procs.raise_priority()
-    (RESULTS / "logs").mkdir(parents=True, exist_ok=True)
     rows = []
     with TempPostgres() as pg:
-        server = HelloServer(pg.url, RESULTS / "logs" / "chaos-hello-server.log",
+        server = HelloServer(pg.url, log_file("chaos-hello-server"),
                              shutdown_drain_seconds=DRAIN_S, shutdown_timeout_seconds=SHUTDOWN_TIMEOUT_S).start()
         # Client timeout above the server's 5 s request timeout: what clients see is the server's doing.
         load = SteadyLoad(server.base_url + "/greeting/1", RATE, CONNECTIONS, timeout_s=10).start()

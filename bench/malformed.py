@@ -15,7 +15,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from harness import hostile, metrics, procs  # noqa: E402
-from harness.paths import RESULTS  # noqa: E402
+from harness.paths import log_file  # noqa: E402
 from harness.pg import TempPostgres  # noqa: E402
 from harness.report import save, table  # noqa: E402
 from harness.servers import HelloServer, http_status  # noqa: E402
@@ -38,11 +38,10 @@ def server_5xx(url):
 
 def main():
     procs.raise_priority()
-    (RESULTS / "logs").mkdir(parents=True, exist_ok=True)
     failures = []
     with TempPostgres() as pg:
         # Quiet access log: 10 000 WARNING lines would only measure the disk.
-        server = HelloServer(pg.url, RESULTS / "logs" / "malformed-hello-server.log",
+        server = HelloServer(pg.url, log_file("malformed-hello-server"),
                              rust_log=os.environ.get("MALFORMED_RUST_LOG", "error")).start()
         try:
             for _ in range(200):  # warm the pool and allocator before taking the baseline

@@ -16,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from harness import metrics, procs  # noqa: E402
 from harness.load import oha  # noqa: E402
-from harness.paths import RESULTS  # noqa: E402
+from harness.paths import RESULTS, log_file  # noqa: E402
 from harness.pg import TempPostgres  # noqa: E402
 from harness.report import save, table, verdict  # noqa: E402
 from harness.servers import HelloServer  # noqa: E402
@@ -39,9 +39,8 @@ def default_rate(url):
 
 def main():
     procs.raise_priority()
-    (RESULTS / "logs").mkdir(parents=True, exist_ok=True)
     with TempPostgres() as pg:
-        server = HelloServer(pg.url, RESULTS / "logs" / "soak-hello-server.log").start()
+        server = HelloServer(pg.url, log_file("soak-hello-server")).start()
         try:
             url = server.base_url + "/greeting/1"
             rate, why = (int(os.environ["SOAK_RATE"]), "SOAK_RATE") if "SOAK_RATE" in os.environ \

@@ -28,3 +28,10 @@ def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def log_file(name):
+    """Where a server started by a run writes its output: bench/results/logs/<name>.log."""
+    logs = RESULTS / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    return logs / f"{name}.log"
