@@ -9,4 +9,11 @@ provider "google" {
 
 # The identity running Terraform: it becomes the database administrator when
 # var.database_admin is left empty (see sql.tf).
-data "google_client_openid_userinfo" "caller" {}
+data "google_client_openid_userinfo" "caller" {
+  lifecycle {
+    postcondition {
+      condition     = var.database_admin != "" || self.email != ""
+      error_message = "The identity running Terraform has no email (credentials without the userinfo.email scope): set database_admin."
+    }
+  }
+}

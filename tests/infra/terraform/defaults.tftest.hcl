@@ -128,6 +128,19 @@ run "service_account_administrator" {
   }
 }
 
+run "administrator_must_be_known" {
+  command = plan
+
+  override_data {
+    target = data.google_client_openid_userinfo.caller
+    values = {
+      email = ""
+    }
+  }
+
+  expect_failures = [data.google_client_openid_userinfo.caller]
+}
+
 run "teardown_settings" {
   command = plan
 
