@@ -5,12 +5,13 @@ machine's ceilings in the same run: pgbench on the same query and hello-server's
 Prints a table, writes JSON under bench/results/ and a PNG plot beside it.
 
 Settings (environment): BENCH_DURATION seconds per level (10), BENCH_CONNECTIONS ("1 8 32 128 512"),
-BENCH_WARMUP seconds (3), BENCH_CEILING_CLIENTS (32), BENCH_SERVERS ("hello-server flask"),
+BENCH_WARMUP seconds (3), BENCH_REPEAT runs per point, median reported (3), BENCH_CEILING_CLIENTS (32), BENCH_SERVERS ("hello-server flask"),
 BENCH_LOADGEN (wrk, or oha).
 """
 
 import os
 import platform
+import statistics
 import subprocess
 import sys
 import time
@@ -30,6 +31,7 @@ QUERY = "SELECT message FROM greetings WHERE id = 1"
 DURATION = int(os.environ.get("BENCH_DURATION", "10"))
 LEVELS = [int(c) for c in os.environ.get("BENCH_CONNECTIONS", "1 8 32 128 512").split()]
 WARMUP = int(os.environ.get("BENCH_WARMUP", "3"))
+REPEAT = int(os.environ.get("BENCH_REPEAT", "3"))
 CEILING_CLIENTS = int(os.environ.get("BENCH_CEILING_CLIENTS", "32"))
 SERVERS = os.environ.get("BENCH_SERVERS", "hello-server flask").split()
 
@@ -77,16 +79,36 @@ def measure(server, url, connections):
         cpu_s=cpu,
         cpu_s_per_1k=cpu / result["requests"] * 1000 if result["requests"] else None,
     )
-    print(table([result], COLUMNS).splitlines()[-1], flush=True)
     return result
 
 
+def median_run(runs):
+    """The run with the median request rate, reported whole (its latencies belong to that rate);
+    every run's rate and p99 are kept beside it."""
+    chosen = dict(sorted(runs, key=lambda r: r["rps"])[len(runs) // 2])
+    chosen["runs"] = [{"rps": r["rps"], "p99_ms": r["p99_ms"], "errors": r["errors"]} for r in runs]
+    chosen["errors"] = sum(r["errors"] for r in runs)
+    chosen["peak_rss_mb"] = max(r["peak_rss_mb"] for r in runs)
+    chosen["peak_pss_mb"] = max(r["peak_pss_mb"] for r in runs)
+    return chosen
+
+
 def sweep(servers):
-    """Levels in turn, each server in turn within a level: a burst of unrelated work on the
-    machine then hits both servers' figures alike instead of one whole sweep."""
+    """Levels in turn, each server in turn within a level, BENCH_REPEAT times: a burst of
+    unrelated work on the machine then hits both servers alike, and the median run per point
+    keeps one such burst from deciding a figure."""
     for server in servers:
         closed_loop(server.base_url + "/greeting/1", 32, WARMUP)
-    return [measure(server, server.base_url + "/greeting/1", c) for c in LEVELS for server in servers]
+    rows = []
+    for connections in LEVELS:
+        runs = {server.name: [] for server in servers}
+        for _ in range(REPEAT):
+            for server in servers:
+                runs[server.name].append(measure(server, server.base_url + "/greeting/1", connections))
+        for server in servers:
+            rows.append(median_run(runs[server.name]))
+            print(table([rows[-1]], COLUMNS).splitlines()[-1], flush=True)
+    return rows
 
 
 def machine():
@@ -139,7 +161,7 @@ def main():
     nice = procs.raise_priority()
     rows, ceilings, info = [], {}, machine()
     info["nice"] = nice
-    print(f"bench: {DURATION} s per level, connections {LEVELS}, servers {SERVERS}, "
+    print(f"bench: {REPEAT} x {DURATION} s per point (median shown), connections {LEVELS}, servers {SERVERS}, "
           f"load average {info['loadavg_at_start']}, 0.5 ms sleep wakes up late by p99 {info['wakeup_p99_ms']:.2f} ms "
           f"(max {info['wakeup_max_ms']:.1f} ms)", flush=True)
     print(table([], COLUMNS), flush=True)
@@ -147,8 +169,11 @@ def main():
         hello = HelloServer(pg.url, log_file("hello-server")).start()
         flask = FlaskBaseline(pg.url, log_file("flask-baseline")).start() if "flask" in SERVERS else None
         try:
-            ceilings["pgbench_tps"] = pgbench_tps(pg.url, QUERY, CEILING_CLIENTS, DURATION)
-            ceilings["healthz_rps"] = closed_loop(hello.base_url + "/healthz", CEILING_CLIENTS, DURATION)["rps"]
+            # Medians of BENCH_REPEAT runs, like every point of the sweep.
+            ceilings["pgbench_tps"] = statistics.median(
+                pgbench_tps(pg.url, QUERY, CEILING_CLIENTS, DURATION) for _ in range(REPEAT))
+            ceilings["healthz_rps"] = statistics.median(
+                closed_loop(hello.base_url + "/healthz", CEILING_CLIENTS, DURATION)["rps"] for _ in range(REPEAT))
             under_test = [hello] if "hello-server" in SERVERS else []
             rows += sweep(under_test + ([flask] if flask else []))
         finally:
@@ -168,7 +193,7 @@ def main():
         print(f"  {verdict(ok)}  {description}: {measured}")
     data = {
         "kind": "bench", "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "machine": info,
-        "settings": {"duration_s": DURATION, "connections": LEVELS, "warmup_s": WARMUP, "query": QUERY,
+        "settings": {"duration_s": DURATION, "repeat": REPEAT, "connections": LEVELS, "warmup_s": WARMUP, "query": QUERY,
                      "ceiling_clients": CEILING_CLIENTS},
         "ceilings": ceilings, "rows": rows,
         "targets": [{"target": d, "measured": m, "ok": ok} for d, m, ok in checks],
