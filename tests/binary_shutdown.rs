@@ -62,7 +62,7 @@ async fn sigterm_drains_then_exits_zero_without_failing_accepted_requests() {
 
     let sigterm = Instant::now();
     server.signal("TERM");
-    let not_ready = eventually(Duration::from_millis(500), || async {
+    let not_ready = eventually(Duration::from_millis(1000), || async {
         matches!(client.get(server.url("/readyz")).send().await, Ok(r) if r.status() == 503)
     })
     .await;
