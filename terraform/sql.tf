@@ -123,6 +123,17 @@ resource "google_sql_database_instance" "postgres" {
     }
   }
 
+  lifecycle {
+    precondition {
+      condition     = (var.database_edition == "ENTERPRISE_PLUS") == startswith(var.database_tier, "db-perf-optimized-")
+      error_message = "database_tier ${var.database_tier} does not belong to database_edition ${var.database_edition}: ENTERPRISE_PLUS takes db-perf-optimized-N-* tiers, ENTERPRISE the others."
+    }
+    precondition {
+      condition     = var.database_edition == "ENTERPRISE_PLUS" || var.pitr_log_retention_days <= 7
+      error_message = "pitr_log_retention_days above 7 needs database_edition ENTERPRISE_PLUS."
+    }
+  }
+
   depends_on = [google_service_networking_connection.private_services]
 }
 

@@ -141,6 +141,42 @@ run "administrator_must_be_known" {
   expect_failures = [data.google_client_openid_userinfo.caller]
 }
 
+run "rejects_a_tier_of_another_edition" {
+  command = plan
+
+  variables {
+    database_edition = "ENTERPRISE_PLUS"
+    database_tier    = "db-custom-1-3840"
+  }
+
+  expect_failures = [google_sql_database_instance.postgres]
+}
+
+run "rejects_long_pitr_on_enterprise" {
+  command = plan
+
+  variables {
+    pitr_log_retention_days = 14
+  }
+
+  expect_failures = [google_sql_database_instance.postgres]
+}
+
+run "accepts_enterprise_plus" {
+  command = plan
+
+  variables {
+    database_edition        = "ENTERPRISE_PLUS"
+    database_tier           = "db-perf-optimized-N-2"
+    pitr_log_retention_days = 14
+  }
+
+  assert {
+    condition     = google_sql_database_instance.postgres.settings[0].edition == "ENTERPRISE_PLUS"
+    error_message = "ENTERPRISE_PLUS with a perf-optimized tier must plan"
+  }
+}
+
 run "teardown_settings" {
   command = plan
 
