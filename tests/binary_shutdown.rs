@@ -36,13 +36,11 @@ async fn sigterm_drains_then_exits_zero_without_failing_accepted_requests() {
     let stop = Arc::new(AtomicBool::new(false));
     let log = Arc::new(Mutex::new(Vec::new()));
     let mut workers = Vec::new();
-    for _ in 0..3 {
-        let (client, stop, log, url) = (
-            client.clone(),
-            stop.clone(),
-            log.clone(),
-            server.url("/greeting/1"),
-        );
+    // Greeting requests will wait on the table lock below (in flight across "stop accepting");
+    // the probe workers keep requests flowing meanwhile.
+    for path in ["/greeting/1", "/healthz", "/healthz"] {
+        let (client, stop, log, url) =
+            (client.clone(), stop.clone(), log.clone(), server.url(path));
         workers.push(tokio::spawn(async move {
             while !stop.load(Ordering::SeqCst) {
                 let sent = Instant::now();
@@ -68,21 +66,31 @@ async fn sigterm_drains_then_exits_zero_without_failing_accepted_requests() {
     .await;
     assert!(not_ready, "/readyz must answer 503 at once after SIGTERM");
 
-    tokio::time::sleep(Duration::from_millis(DRAIN_SECONDS * 1000 - 700)).await;
+    let drain_end = sigterm + Duration::from_secs(DRAIN_SECONDS);
+    tokio::time::sleep_until((drain_end - Duration::from_millis(700)).into()).await;
     let in_flight = {
         let (client, url) = (client.clone(), server.url("/greeting/1"));
         tokio::spawn(async move { client.get(url).send().await.map(|r| r.status().as_u16()) })
     };
-    // Past the drain: the listener is closed while the request still waits for the lock.
-    tokio::time::sleep(Duration::from_millis(1500)).await;
-    locker.batch_execute("ROLLBACK").await.unwrap();
-    assert_eq!(
-        in_flight
-            .await
-            .unwrap()
-            .expect("in-flight request answered"),
-        200
+    // Load balancers have stopped sending by the end of the drain: so do the workers. (A
+    // connection still in the kernel's accept queue when the listener closes is reset: that is
+    // what the drain period is for.)
+    tokio::time::sleep_until((drain_end - Duration::from_millis(200)).into()).await;
+    stop.store(true, Ordering::SeqCst);
+
+    // Past the drain the listener is closed, while the greeting requests still wait for the lock.
+    tokio::time::sleep_until((drain_end + Duration::from_millis(800)).into()).await;
+    let refused = client.get(server.url("/healthz")).send().await;
+    assert!(
+        refused.is_err_and(|e| e.is_connect()),
+        "no new connections after the drain"
     );
+    locker.batch_execute("ROLLBACK").await.unwrap();
+    let answered = in_flight
+        .await
+        .unwrap()
+        .expect("in-flight request answered");
+    assert_eq!(answered, 200);
 
     let status = tokio::task::spawn_blocking(move || {
         let status = server.wait_exit(Duration::from_secs(DRAIN_SECONDS + TIMEOUT_SECONDS + 3));
@@ -92,7 +100,6 @@ async fn sigterm_drains_then_exits_zero_without_failing_accepted_requests() {
     .unwrap();
     let (status, server) = status;
     let exited_after = sigterm.elapsed();
-    stop.store(true, Ordering::SeqCst);
     for worker in workers {
         worker.await.unwrap();
     }
@@ -102,23 +109,14 @@ async fn sigterm_drains_then_exits_zero_without_failing_accepted_requests() {
     assert!(exited_after < Duration::from_secs(DRAIN_SECONDS + TIMEOUT_SECONDS));
 
     let log = log.lock().await;
-    let drain_end = sigterm + Duration::from_secs(DRAIN_SECONDS);
     let mut served_during_drain = 0;
     for (sent, outcome) in log.iter() {
         match outcome {
-            Ok(status) => {
-                assert_eq!(*status, 200, "an accepted request failed");
-                if *sent > sigterm && *sent < drain_end {
-                    served_during_drain += 1;
-                }
-            }
-            Err((is_connect, message)) => {
-                assert!(*is_connect, "an accepted request failed: {message}");
-                assert!(
-                    *sent > drain_end - Duration::from_millis(100),
-                    "refused during the drain: {message}"
-                );
-            }
+            Ok(status) => assert_eq!(*status, 200, "an accepted request failed"),
+            Err((_, message)) => panic!("an accepted request failed: {message}"),
+        }
+        if *sent > sigterm && *sent < drain_end {
+            served_during_drain += 1;
         }
     }
     assert!(served_during_drain > 0, "kept serving while draining");
