@@ -6,11 +6,11 @@
 # Results land in bench/results/ (git-ignored; bench/results/reference/ is the committed run).
 BENCH_PYTHON := $(TOOLS_DIR)/venv-bench/bin/python
 MALFORMED_COUNT ?= 50000
-# Stalled partial requests held longer than hyper's 30 s header-read timeout, to see who hangs up.
+# Stalled partial requests held longer than the server's header-read timeout, to see who hangs up.
 MALFORMED_STALLS ?= 200
 MALFORMED_STALL_SECONDS ?= 35
 
-.PHONY: bench soak chaos malformed test-malformed test-bench bench-release bench-venv bench-oha
+.PHONY: bench soak chaos malformed test-malformed test-bench bench-release bench-venv bench-oha bench-wrk
 
 bench-venv:
 	@test -x $(BENCH_PYTHON) || { echo "$(BENCH_PYTHON) missing: run bash scripts/setup.sh" >&2; exit 1; }
@@ -18,10 +18,13 @@ bench-venv:
 bench-oha:
 	@command -v oha >/dev/null || { echo "oha missing from $(TOOLS_BIN): run bash scripts/setup.sh" >&2; exit 1; }
 
+bench-wrk:
+	@command -v wrk >/dev/null || { echo "wrk missing: run bash scripts/setup.sh (Debian package wrk)" >&2; exit 1; }
+
 bench-release:
 	cargo build --release --locked
 
-bench: bench-venv bench-release ## sweep 1..512 connections: hello-server vs Flask + pg8000, ceilings, PNG
+bench: bench-venv bench-wrk bench-release ## sweep 1..512 connections: hello-server vs Flask + pg8000, ceilings, PNG
 	$(BENCH_PYTHON) bench/sweep.py
 
 soak: bench-venv bench-oha bench-release ## fixed-rate load for SOAK_DURATION seconds (default 300), per-minute table
