@@ -18,7 +18,7 @@ from harness import metrics, procs  # noqa: E402
 from harness.load import oha  # noqa: E402
 from harness.paths import RESULTS, log_file  # noqa: E402
 from harness.pg import TempPostgres  # noqa: E402
-from harness.report import save, table, verdict  # noqa: E402
+from harness.report import LOAD_COLUMNS, save, table, verdict  # noqa: E402
 from harness.servers import HelloServer  # noqa: E402
 from harness.watch import Watch  # noqa: E402
 
@@ -47,9 +47,7 @@ def main():
                 else default_rate(url)
             print(f"soak: {rate} req/s ({why}) over {CONNECTIONS} connections for {DURATION} s, "
                   f"one row per {INTERVAL} s", flush=True)
-            columns = [
-                ("t s", "t", "{}"), ("req/s", "rps", "{:.0f}"), ("p50 ms", "p50_ms", "{:.2f}"),
-                ("p99 ms", "p99_ms", "{:.2f}"), ("p99.9 ms", "p999_ms", "{:.2f}"), ("errors", "errors", "{}"),
+            columns = [("t s", "t", "{}"), *LOAD_COLUMNS,
                 ("peak RSS MB", "rss_mb", "{:.1f}"), ("peak fds", "open_fds", "{}"),
                 ("peak pool in use", "pool_in_use", "{:.0f}"),
                 ("peak pool conns", "pool_total", "{:.0f}"), ("CPU %", "cpu_pct", "{:.0f}"),

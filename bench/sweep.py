@@ -24,7 +24,7 @@ from harness.load import closed_loop, pgbench_tps  # noqa: E402
 from harness.paths import log_file, tool  # noqa: E402
 from harness.pg import TempPostgres  # noqa: E402
 from harness.plot import plot_sweep  # noqa: E402
-from harness.report import save, table, verdict  # noqa: E402
+from harness.report import LOAD_COLUMNS, save, table, verdict  # noqa: E402
 from harness.servers import FlaskBaseline, HelloServer  # noqa: E402
 
 QUERY = "SELECT message FROM greetings WHERE id = 1"
@@ -36,9 +36,8 @@ CEILING_CLIENTS = int(os.environ.get("BENCH_CEILING_CLIENTS", "32"))
 SERVERS = os.environ.get("BENCH_SERVERS", "hello-server flask").split()
 
 COLUMNS = [
-    ("server", "server", "{}"), ("conns", "connections", "{}"), ("req/s", "rps", "{:.0f}"),
-    ("p50 ms", "p50_ms", "{:.2f}"), ("p99 ms", "p99_ms", "{:.2f}"), ("p99.9 ms", "p999_ms", "{:.2f}"),
-    ("errors", "errors", "{}"), ("peak RSS MB", "peak_rss_mb", "{:.1f}"),
+    ("server", "server", "{}"), ("conns", "connections", "{}"), *LOAD_COLUMNS,
+    ("peak RSS MB", "peak_rss_mb", "{:.1f}"),
     ("peak PSS MB", "peak_pss_mb", "{:.1f}"),
     ("CPU s/1k req", "cpu_s_per_1k", "{:.3f}"), ("in-server <= 5 ms", "server_within_5ms", "{:.2%}"),
     ("in-server <= 100 ms", "server_within_100ms", "{:.2%}"),

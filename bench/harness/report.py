@@ -6,6 +6,13 @@ import time
 from .paths import RESULTS
 
 
+# The load figures every run prints, in the same order and format.
+LOAD_COLUMNS = [
+    ("req/s", "rps", "{:.0f}"), ("p50 ms", "p50_ms", "{:.2f}"), ("p99 ms", "p99_ms", "{:.2f}"),
+    ("p99.9 ms", "p999_ms", "{:.2f}"), ("errors", "errors", "{}"),
+]
+
+
 def table(rows, columns):
     """rows: list of dicts; columns: [(header, key, format)]. Missing values print as '-'."""
     cells = [[h for h, _, _ in columns]]
