@@ -19,6 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from harness import metrics, procs  # noqa: E402
+from harness.load import closed_loop  # noqa: E402
 from harness.paths import log_file  # noqa: E402
 from harness.pg import TempPostgres, pg_bin  # noqa: E402
 from harness.report import save, table, verdict  # noqa: E402
@@ -149,6 +150,9 @@ def main():
         load = SteadyLoad(server.base_url + "/greeting/1", RATE, CONNECTIONS, timeout_s=10).start()
         watch = Watch(server).start()
         try:
+            # Baseline in the steady state a fault returns to: the pool at its maximum (a short
+            # burst opens every connection), then a quiet settle at the steady rate.
+            closed_loop(server.base_url + "/greeting/1", 64, 2)
             time.sleep(SETTLE_S)
             baseline = resources(server, pg)
             print(f"chaos: {RATE} req/s over {CONNECTIONS} connections; baseline RSS {baseline['rss_mb']:.1f} MB, "

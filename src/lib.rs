@@ -6,6 +6,7 @@ pub mod config;
 pub mod db;
 pub mod error_chain;
 pub mod http;
+pub mod memory;
 pub mod metrics;
 pub mod routes;
 pub mod shutdown;

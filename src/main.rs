@@ -5,7 +5,7 @@ use std::time::Duration;
 use clap::Parser;
 use clap::error::ErrorKind;
 use hello_server::config::{Cli, Command, Settings};
-use hello_server::{Listeners, check, shutdown, startup, telemetry};
+use hello_server::{Listeners, check, memory, shutdown, startup, telemetry};
 use tokio::net::TcpListener;
 
 /// Exit status for invalid configuration (the same as clap's usage errors).
@@ -79,6 +79,7 @@ async fn serve(settings: Settings) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    memory::spawn_trimmer(memory::TRIM_INTERVAL);
     let trigger = app.shutdown_trigger();
     tokio::spawn(async move {
         shutdown::signal_received().await;
