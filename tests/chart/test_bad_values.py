@@ -35,11 +35,12 @@ BAD_VALUES = {
     "proxy-port-clash": ({"cloudSqlProxy": {"httpPort": 9090}}, ["cloudSqlProxy.httpPort (9090) clashes"]),
     "connection-budget-hpa": (
         {"database": {"pool": {"maxSize": 20}}},
-        ["database.pool.maxSize (20) x autoscaling.maxReplicas (10) = 200 connections > database.maxConnections (100)"],
+        ["database.pool.maxSize (20) x (autoscaling.maxReplicas (10) + 1 surge pod) = 220 connections"
+         " > database.maxConnections (90)"],
     ),
     "connection-budget-fixed-replicas": (
         {"autoscaling": {"enabled": False}, "replicaCount": 11},
-        ["database.pool.maxSize (10) x replicaCount (11) = 110 connections > database.maxConnections (100)"],
+        ["database.pool.maxSize (8) x (replicaCount (11) + 1 surge pod) = 96 connections > database.maxConnections (90)"],
     ),
 }
 
@@ -56,9 +57,15 @@ def test_bad_value_fails_naming_the_key(name, tmp_path):
 
 
 def test_connection_budget_allows_exactly_the_limit(tmp_path):
+    # 10 connections x (10 replicas + 1 surge pod of a rolling update) = 110.
     values = tmp_path / "limit.yaml"
-    values.write_text(yaml.safe_dump({"database": {"pool": {"maxSize": 10}, "maxConnections": 100}}))
+    values.write_text(yaml.safe_dump({"database": {"pool": {"maxSize": 10}, "maxConnections": 110}}))
     assert "kind: Deployment" in helm_template(DEFAULT_SCENARIO, values)
-    values.write_text(yaml.safe_dump({"database": {"pool": {"maxSize": 10}, "maxConnections": 99}}))
+    values.write_text(yaml.safe_dump({"database": {"pool": {"maxSize": 10}, "maxConnections": 109}}))
     result = helm_template(DEFAULT_SCENARIO, values, check=False)
-    assert result.returncode != 0 and "= 100 connections > database.maxConnections (99)" in result.stderr
+    assert result.returncode != 0 and "= 110 connections > database.maxConnections (109)" in result.stderr
+
+
+def test_default_pool_fits_the_default_budget_with_a_surge_pod():
+    rendered = helm_template(DEFAULT_SCENARIO)
+    assert 'DB_POOL_MAX_SIZE: "8"' in rendered and "maxSurge: 1" in rendered

@@ -73,6 +73,9 @@ app.kubernetes.io/part-of: hello-server
 {{- if .Values.autoscaling.enabled }}{{ .Values.autoscaling.maxReplicas }}{{ else }}{{ .Values.replicaCount }}{{ end }}
 {{- end }}
 
+{{/* Pods a rolling update may add on top of the replica count (the Deployment's maxSurge). */}}
+{{- define "hello-server.surgePods" -}}1{{- end }}
+
 {{/* Database user: explicit, or in IAM mode the Google service account's IAM user (email minus domain suffix). */}}
 {{- define "hello-server.databaseUser" -}}
 {{- if .Values.database.user }}

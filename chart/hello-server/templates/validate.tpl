@@ -49,10 +49,12 @@ Included once from deployment.yaml, so `helm template` and `helm install` stop b
 {{- if and $v.autoscaling.enabled (gt (int $v.autoscaling.minReplicas) (int $v.autoscaling.maxReplicas)) }}
 {{- fail (printf "autoscaling.minReplicas (%d) exceeds autoscaling.maxReplicas (%d)" (int $v.autoscaling.minReplicas) (int $v.autoscaling.maxReplicas)) }}
 {{- end }}
-{{- $pods := include "hello-server.maxPods" . | int }}
-{{- $budget := mul (int $v.database.pool.maxSize) $pods }}
+{{- /* Every pod may hold a full pool, including the surge pod of a rolling update at the replica maximum. */}}
+{{- $replicas := include "hello-server.maxPods" . | int }}
+{{- $surge := include "hello-server.surgePods" . | int }}
+{{- $budget := mul (int $v.database.pool.maxSize) (add $replicas $surge) }}
 {{- if gt $budget (int $v.database.maxConnections) }}
-{{- fail (printf "connection budget exceeded: database.pool.maxSize (%d) x %s (%d) = %d connections > database.maxConnections (%d); lower the pool size or the replica maximum, or raise database.maxConnections" (int $v.database.pool.maxSize) (ternary "autoscaling.maxReplicas" "replicaCount" $v.autoscaling.enabled) $pods $budget (int $v.database.maxConnections)) }}
+{{- fail (printf "connection budget exceeded: database.pool.maxSize (%d) x (%s (%d) + %d surge pod) = %d connections > database.maxConnections (%d); lower the pool size or the replica maximum, or raise database.maxConnections" (int $v.database.pool.maxSize) (ternary "autoscaling.maxReplicas" "replicaCount" $v.autoscaling.enabled) $replicas $surge $budget (int $v.database.maxConnections)) }}
 {{- end }}
 {{- if and $v.gateway.enabled (not $v.gateway.certificateMap) }}
 {{- fail "gateway.certificateMap is required when gateway.enabled is true (Certificate Manager certificate map name)" }}
