@@ -161,6 +161,35 @@ async fn database_restart_under_load_gives_only_503s_and_recovers() {
 }
 
 #[tokio::test]
+async fn first_requests_after_a_database_restart_succeed_on_fresh_connections() {
+    let cluster = Cluster::start();
+    let app = spawn_app(
+        &cluster.url,
+        &[("db-pool-max-size", "4"), ("db-pool-min-idle", "4")],
+    )
+    .await;
+    app.wait_ready(Duration::from_secs(10)).await;
+    assert!(
+        common::eventually(Duration::from_secs(5), || async {
+            app.state().db.pool().state().idle_connections == 4
+        })
+        .await,
+        "the pool holds its idle connections before the restart"
+    );
+
+    // Every pooled connection now belongs to a server process that is gone.
+    cluster.restart();
+    for path in ["/greeting/1", "/greeting/1", "/readyz", "/greeting/1"] {
+        assert_eq!(
+            app.status(path).await,
+            200,
+            "{path} failed on a connection from before the restart"
+        );
+    }
+    app.shutdown().await;
+}
+
+#[tokio::test]
 async fn exhausted_pool_answers_503_after_the_checkout_timeout() {
     let (app, _) = ready_app(&[
         ("db-pool-max-size", "2"),

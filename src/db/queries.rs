@@ -2,9 +2,10 @@
 use std::time::Instant;
 
 use bb8::{PooledConnection, RunError};
+use tokio_postgres::Row;
 use tokio_postgres::error::SqlState;
 
-use super::pool::{PgPool, PreparedManager};
+use super::pool::{PgPool, PreparedClient, PreparedManager};
 use crate::metrics::{DbErrorKind, Metrics, QUERY_GET_GREETING, QUERY_READINESS_PING};
 
 /// Why the database could not answer. Shown only in logs; clients get a generic 503.
@@ -58,31 +59,44 @@ impl Db {
 
     /// The greeting with this id, or None when there is none.
     pub async fn get_greeting(&self, id: i64) -> Result<Option<String>, DbError> {
-        let conn = self.checkout().await?;
-        let started = Instant::now();
-        let result = async {
-            let statement = conn.get_greeting().await?;
-            conn.client.query_opt(statement, &[&id]).await
-        }
-        .await;
-        self.observe(QUERY_GET_GREETING, started);
-        let row = result.map_err(|e| self.failed(DbError::from_query(e)))?;
+        let row = self.read_retrying_once(Read::Greeting(id)).await?;
         Ok(row.map(|row| row.get(0)))
     }
 
     /// One round trip on a pooled connection: the readiness check.
     pub async fn ping(&self) -> Result<(), DbError> {
-        let conn = self.checkout().await?;
-        let started = Instant::now();
-        let result = async {
-            let statement = conn.readiness_ping().await?;
-            conn.client.query_one(statement, &[]).await
+        self.read_retrying_once(Read::Ping).await.map(drop)
+    }
+
+    /// Runs an idempotent read, and runs it once more on another connection when the first one
+    /// turns out to have been closed under it (PostgreSQL restarted or ended the session after
+    /// the checkout's `is_closed` check passed). Without this, every pooled connection that broke
+    /// this way would cost one client a 503. Only a closed connection is retried: a statement
+    /// timeout or any other database error would fail the same way again. The retry goes through
+    /// the same checkout timeout and statement timeout, inside the caller's own deadline. The
+    /// broken connection is discarded by the pool (`has_broken` on return, or `is_valid` at its
+    /// next checkout) and its error counted as `query` and logged, even when the retry succeeds.
+    async fn read_retrying_once(&self, read: Read) -> Result<Option<Row>, DbError> {
+        let mut retried = false;
+        loop {
+            let conn = self.checkout().await?;
+            let started = Instant::now();
+            let result = read.run(&conn).await;
+            self.observe(read.label(), started);
+            match result {
+                Ok(row) => return Ok(row),
+                Err(err) if !retried && connection_closed(&err, &conn) => {
+                    let err = self.failed(DbError::from_query(err));
+                    tracing::warn!(
+                        error = %err,
+                        query = read.label(),
+                        "pooled connection was closed; retrying once on another connection"
+                    );
+                    retried = true;
+                }
+                Err(err) => return Err(self.failed(DbError::from_query(err))),
+            }
         }
-        .await;
-        self.observe(QUERY_READINESS_PING, started);
-        result
-            .map(drop)
-            .map_err(|e| self.failed(DbError::from_query(e)))
     }
 
     /// Copies the pool's connection counts into the gauges (called at scrape time).
@@ -119,4 +133,52 @@ impl Db {
         self.metrics.db_error(err.kind());
         err
     }
+}
+
+/// The reads the server runs, each on its connection's prepared statement.
+#[derive(Clone, Copy)]
+enum Read {
+    Greeting(i64),
+    Ping,
+}
+
+impl Read {
+    fn label(self) -> &'static str {
+        match self {
+            Self::Greeting(_) => QUERY_GET_GREETING,
+            Self::Ping => QUERY_READINESS_PING,
+        }
+    }
+
+    async fn run(self, conn: &PreparedClient) -> Result<Option<Row>, tokio_postgres::Error> {
+        match self {
+            Self::Greeting(id) => {
+                let statement = conn.get_greeting().await?;
+                conn.client.query_opt(statement, &[&id]).await
+            }
+            Self::Ping => {
+                let statement = conn.readiness_ping().await?;
+                conn.client.query_one(statement, &[]).await.map(Some)
+            }
+        }
+    }
+}
+
+/// Whether a failed read says the connection itself is gone (so another one may succeed): the
+/// driver reports it closed, the server ended the session (restart, termination) or the socket
+/// failed. Statement timeouts and other SQL errors leave the connection usable and are not
+/// retried.
+fn connection_closed(err: &tokio_postgres::Error, conn: &PreparedClient) -> bool {
+    if err.is_closed() || conn.client.is_closed() {
+        return true;
+    }
+    if let Some(code) = err.code() {
+        return [
+            SqlState::ADMIN_SHUTDOWN,
+            SqlState::CRASH_SHUTDOWN,
+            SqlState::CANNOT_CONNECT_NOW,
+        ]
+        .contains(code);
+    }
+    std::error::Error::source(err).is_some_and(|source| source.is::<std::io::Error>())
 }
