@@ -18,6 +18,23 @@ const QUIET_WARP_TRACE: &str = "warp::filters::trace=off";
 /// The tracer hands out span ids only while its provider is alive: keep it for the process.
 static TRACER_PROVIDER: OnceLock<TracerProvider> = OnceLock::new();
 
+/// How access-log lines are written. Set once by [`init`].
+#[derive(Debug)]
+pub enum AccessLogSink {
+    /// As `tracing` events: the text format, and any process that never called [`init`]
+    /// (tests that run the app in-process with their own subscriber).
+    Tracing,
+    /// As Cloud Logging JSON written straight to stdout (`http::access_line`), with trace
+    /// fields when a project is known.
+    CloudLoggingJson { trace_project: Option<String> },
+}
+
+static ACCESS_LOG_SINK: OnceLock<AccessLogSink> = OnceLock::new();
+
+pub fn access_log_sink() -> &'static AccessLogSink {
+    ACCESS_LOG_SINK.get().unwrap_or(&AccessLogSink::Tracing)
+}
+
 pub fn env_filter() -> Result<EnvFilter, ConfigError> {
     let directives = std::env::var("RUST_LOG").unwrap_or_else(|_| DEFAULT_FILTER.to_owned());
     let filter = EnvFilter::builder()
@@ -60,5 +77,11 @@ pub fn init(format: LogFormat, google_cloud_project: Option<&str>) -> Result<(),
     result.map_err(|e| ConfigError {
         setting: "LOG_FORMAT",
         problem: format!("cannot install the logger: {e}"),
-    })
+    })?;
+    if format == LogFormat::Json {
+        let _ = ACCESS_LOG_SINK.set(AccessLogSink::CloudLoggingJson {
+            trace_project: google_cloud_project.map(str::to_owned),
+        });
+    }
+    Ok(())
 }

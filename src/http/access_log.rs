@@ -1,16 +1,24 @@
-//! One access-log line per request in Cloud Logging's `httpRequest` shape (tracing-stackdriver
-//! nests `http_request.*` fields). Severity follows the status; probes log at DEBUG.
+//! One access-log line per request in Cloud Logging's `httpRequest` shape. Severity follows the
+//! status; probes log at DEBUG. With JSON logs the line is serialized by `access_line` (the hot
+//! path); otherwise it is a `tracing` event, whose `http_request.*` fields tracing-stackdriver
+//! would nest the same way.
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::time::Instant;
 
+use opentelemetry::trace::TraceContextExt;
 use tracing::Level;
+use tracing_opentelemetry::OpenTelemetrySpanExt;
 use warp::Filter;
 use warp::http::header::USER_AGENT;
 use warp::http::{HeaderMap, Method};
 use warp::hyper::body::Body as _;
 use warp::path::FullPath;
 use warp::reply::Response;
+
+use super::access_line::{self, Entry, HttpRequest, SourceLocation, TraceFields};
+use super::trace_context;
+use crate::telemetry::{self, AccessLogSink};
 
 /// Paths longer than this are cut in log lines.
 const MAX_LOGGED_PATH: usize = 512;
@@ -64,6 +72,34 @@ impl RequestInfo {
         let size = response.body().size_hint().exact().unwrap_or(0);
         let latency = format!("{:.6}s", self.started.elapsed().as_secs_f64());
         let method = self.method.as_str();
+        if let AccessLogSink::CloudLoggingJson { trace_project } = telemetry::access_log_sink() {
+            if !level_enabled(level) {
+                return;
+            }
+            let source_location = SourceLocation {
+                file: file!(),
+                line: line!().to_string(),
+            };
+            let message = format!("{method} {url} {}", status.as_u16());
+            access_line::write(&Entry {
+                level,
+                target: module_path!(),
+                source_location: &source_location,
+                message: &message,
+                route,
+                http_request: HttpRequest {
+                    request_method: method,
+                    request_url: url,
+                    status: status.as_u16(),
+                    response_size: size,
+                    user_agent,
+                    remote_ip: &remote_ip,
+                    latency: &latency,
+                },
+                trace: trace_project.as_deref().and_then(|p| self.trace_fields(p)),
+            });
+            return;
+        }
         macro_rules! emit {
             ($level:expr) => {
                 tracing::event!(
@@ -87,6 +123,36 @@ impl RequestInfo {
             Level::INFO => emit!(Level::INFO),
             _ => emit!(Level::DEBUG),
         }
+    }
+}
+
+impl RequestInfo {
+    /// The fields tracing-stackdriver derives from the request span: its trace id (the caller's
+    /// when it sent one) and span id, sampled only when the caller said so.
+    fn trace_fields(&self, project: &str) -> Option<TraceFields> {
+        let cx = tracing::Span::current().context();
+        let span = cx.span();
+        let ours = span.span_context();
+        if !ours.is_valid() {
+            return None;
+        }
+        let sampled = trace_context::extract(&self.headers)
+            .is_some_and(|caller| caller.span().span_context().is_sampled());
+        Some(TraceFields {
+            trace: format!("projects/{project}/traces/{}", ours.trace_id()),
+            span_id: ours.span_id().to_string(),
+            sampled,
+        })
+    }
+}
+
+/// Whether `RUST_LOG` keeps this module's lines at `level` (one static callsite per level).
+fn level_enabled(level: Level) -> bool {
+    match level {
+        Level::ERROR => tracing::enabled!(Level::ERROR),
+        Level::WARN => tracing::enabled!(Level::WARN),
+        Level::INFO => tracing::enabled!(Level::INFO),
+        _ => tracing::enabled!(Level::DEBUG),
     }
 }
 

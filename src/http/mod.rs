@@ -1,4 +1,5 @@
 //! HTTP plumbing shared by the routes: responses, rejections, headers, timeouts, observation.
+pub mod access_line;
 pub mod access_log;
 pub mod headers;
 pub mod observe;
