@@ -46,21 +46,21 @@ def cpu_seconds(pid):
     return total / CLOCK_TICKS
 
 
-def rss_kb(pid):
+def rss_kb(pid, pids=None):
     """Resident set size summed over the tree (shared pages counted once per process)."""
     total = 0
-    for p in tree(pid):
+    for p in pids or tree(pid):
         fields = _read(f"/proc/{p}/statm").split()
         if len(fields) > 1:
             total += int(fields[1]) * PAGE_KB
     return total
 
 
-def pss_kb(pid):
+def pss_kb(pid, pids=None):
     """Proportional set size summed over the tree: shared pages split between the processes
     sharing them, so a pre-forked server (gunicorn) is not charged once per worker."""
     total = 0
-    for p in tree(pid):
+    for p in pids or tree(pid):
         for line in _read(f"/proc/{p}/smaps_rollup").splitlines():
             if line.startswith("Pss:"):
                 total += int(line.split()[1])
@@ -89,23 +89,37 @@ def alive(pid):
 
 class PeakRss:
     """Samples the tree's RSS and PSS in a background thread; `.peak_kb` / `.peak_pss_kb` are
-    the highest sums seen."""
+    the highest sums seen.
 
-    def __init__(self, pid, interval=0.05):
-        self.pid, self.interval, self.peak_kb, self.peak_pss_kb = pid, interval, 0, 0
+    The sampler must not disturb what it measures: the process tree is listed once (a server's
+    processes do not change during a run), RSS comes from `statm` every `interval`, and PSS,
+    whose `smaps_rollup` walks the page tables under the process's memory-map lock, only every
+    `pss_interval`. Sampling everything every 50 ms doubled hello-server's p99 at 32 connections
+    (1.9-2.0 ms without the sampler, 3.0-4.0 ms with it)."""
+
+    def __init__(self, pid, interval=0.05, pss_interval=1.0):
+        self.pid, self.interval, self.pss_interval = pid, interval, pss_interval
+        self.peak_kb, self.peak_pss_kb = 0, 0
+        self._pids = None
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self):
+        next_pss = 0.0
         while not self._stop.is_set():
-            self._sample()
+            now = time.monotonic()
+            self._sample(pss=now >= next_pss)
+            if now >= next_pss:
+                next_pss = now + self.pss_interval
             self._stop.wait(self.interval)
 
-    def _sample(self):
-        self.peak_kb = max(self.peak_kb, rss_kb(self.pid))
-        self.peak_pss_kb = max(self.peak_pss_kb, pss_kb(self.pid))
+    def _sample(self, pss=True):
+        self.peak_kb = max(self.peak_kb, rss_kb(self.pid, self._pids))
+        if pss:
+            self.peak_pss_kb = max(self.peak_pss_kb, pss_kb(self.pid, self._pids))
 
     def __enter__(self):
+        self._pids = tree(self.pid)
         self._thread.start()
         return self
 
