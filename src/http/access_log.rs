@@ -61,6 +61,10 @@ impl RequestInfo {
         } else {
             Level::INFO
         };
+        // Probe lines are off at the default RUST_LOG: skip building them.
+        if !level_enabled(level) {
+            return;
+        }
         // The query string is left out: it may carry tokens.
         let url = truncate(self.path.as_str(), MAX_LOGGED_PATH);
         let user_agent = self
@@ -73,9 +77,6 @@ impl RequestInfo {
         let latency = format!("{:.6}s", self.started.elapsed().as_secs_f64());
         let method = self.method.as_str();
         if let AccessLogSink::CloudLoggingJson { trace_project } = telemetry::access_log_sink() {
-            if !level_enabled(level) {
-                return;
-            }
             let source_location = SourceLocation {
                 file: file!(),
                 line: line!().to_string(),
