@@ -43,7 +43,7 @@ pub struct TraceFields {
 #[derive(Serialize)]
 pub struct SourceLocation {
     pub file: &'static str,
-    pub line: String,
+    pub line: &'static str,
 }
 
 #[derive(Serialize)]
@@ -138,7 +138,7 @@ mod tests {
     fn entry(trace: Option<TraceFields>) -> Vec<u8> {
         let location = SourceLocation {
             file: "src/http/access_log.rs",
-            line: "7".to_owned(),
+            line: "7",
         };
         let entry = Entry {
             level: Level::WARN,

@@ -79,7 +79,7 @@ impl RequestInfo {
         if let AccessLogSink::CloudLoggingJson { trace_project } = telemetry::access_log_sink() {
             let source_location = SourceLocation {
                 file: file!(),
-                line: line!().to_string(),
+                line: concat!(line!()),
             };
             let message = format!("{method} {url} {}", status.as_u16());
             access_line::write(&Entry {
