@@ -9,7 +9,7 @@ SERVICE_SCRIPTS := scripts/run-local.sh scripts/setup/10-rust.sh
 build: ## build the hello-server binary (debug)
 	cargo build --locked
 
-run: ## serve on :8080 (DATABASE_URL, else a throwaway PostgreSQL); Ctrl-C stops both
+run: setup-run ## serve on :8080 (DATABASE_URL, else a throwaway PostgreSQL); Ctrl-C stops both
 	bash scripts/run-local.sh
 
 lint-service-scripts:

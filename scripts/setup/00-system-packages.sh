@@ -16,6 +16,12 @@ packages=(
   python3-venv
 )
 
+# What `make run` alone needs (scripts/setup.sh with SETUP_PACKAGES=run): the throwaway PostgreSQL.
+run_packages=(postgresql postgresql-contrib curl)
+if [ "${SETUP_PACKAGES:-all}" = run ]; then
+  packages=("${run_packages[@]}")
+fi
+
 missing=()
 for pkg in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
@@ -25,7 +31,7 @@ done
 
 # Node.js (chart tests validate GKE CRDs with an npm package) ships with the
 # machine image; fall back to Debian's packages only where it is absent.
-if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+if [ "${SETUP_PACKAGES:-all}" != run ] && { ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; }; then
   missing+=(nodejs npm)
 fi
 
