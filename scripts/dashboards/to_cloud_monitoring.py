@@ -19,6 +19,7 @@ The Grafana JSON stays the single source; Terraform (terraform/monitoring.tf) cr
   - $datasource: dropped (Cloud Monitoring queries the project's own metrics scope).
   - $__rate_interval -> RATE_INTERVAL (no adaptive rate window in Cloud Monitoring).
   - legendFormat {{label}} -> legendTemplate ${metric.labels.label} (${resource.labels.label} for resource labels).
+  - Fields at their proto3 default (xPos 0, collapsed false, ...) are left out, as the API returns them.
 
 Panel types in UNSUPPORTED have no Cloud Monitoring widget: each becomes a text tile naming the panel, and the
 conversion lists it on stderr. Any other type, or a variable the converter does not know, is an error.
@@ -303,6 +304,18 @@ def convert(dashboard: dict, name: str) -> tuple[dict, list[str]]:
     return result, skipped
 
 
+def without_defaults(value, in_map: bool = False):
+    """Drops proto3 default scalars (0, false, "") and empty lists, which the Dashboards API leaves out of what it
+    returns: kept, they would make Terraform plan an update on every run (its diff compares the returned JSON with
+    this one). Map entries (dashboard labels) are kept as they are."""
+    if isinstance(value, dict):
+        return {k: without_defaults(v, k == "labels") for k, v in value.items()
+                if in_map or not (v in (0, "", []) and not isinstance(v, bool) or v is False)}
+    if isinstance(value, list):
+        return [without_defaults(v) for v in value]
+    return value
+
+
 def render(source: Path) -> dict[str, tuple[str, list[str]]]:
     """File name -> (JSON text, unconverted panels) for every dashboard in `source`."""
     files = sorted(source.glob("*.json"))
@@ -311,6 +324,7 @@ def render(source: Path) -> dict[str, tuple[str, list[str]]]:
     rendered = {}
     for path in files:
         dashboard, skipped = convert(json.loads(path.read_text()), path.stem)
+        dashboard = without_defaults(dashboard)
         rendered[path.name] = (json.dumps(dashboard, indent=2, ensure_ascii=False) + "\n", skipped)
     return rendered
 

@@ -127,7 +127,9 @@ def test_layout_is_a_valid_48_column_mosaic():
         assert layout["columns"] == 48
         groups, charts = [], []
         for tile in layout["tiles"]:
-            assert set(tile) == TILE_KEYS, f"{name}: {tile}"
+            assert {"width", "height", "widget"} <= set(tile) <= TILE_KEYS, f"{name}: {tile}"
+            tile.setdefault("xPos", 0)  # left out at their default, as the API does
+            tile.setdefault("yPos", 0)
             assert tile["xPos"] >= 0 and tile["yPos"] >= 0 and tile["width"] > 0 and tile["height"] > 0, tile
             assert tile["xPos"] + tile["width"] <= 48, f"{name}: {tile['widget']['title']} overflows 48 columns"
             kinds = set(tile["widget"]) - {"title"}
@@ -166,6 +168,24 @@ def test_widgets_use_prometheus_queries_with_cloud_monitoring_units():
                     assert limit["color"] in {"RED", "YELLOW"} and limit["direction"] in {"ABOVE", "BELOW"}
         assert cloud["dashboardFilters"] == [{"labelKey": "cluster", "filterType": "RESOURCE_LABEL"},
                                              {"labelKey": "namespace", "filterType": "RESOURCE_LABEL"}]
+
+
+def test_no_field_is_at_its_proto3_default():
+    """The API leaves such fields out of what it returns; Terraform would then plan an update on every run."""
+    def walk(value, path):
+        if isinstance(value, dict):
+            for key, child in value.items():
+                if path.endswith("labels"):
+                    continue
+                assert child is not False and child != [] and (child != 0 or child is True) and child != "", \
+                    f"{path}.{key} = {child!r}"
+                walk(child, f"{path}.{key}")
+        elif isinstance(value, list):
+            for index, child in enumerate(value):
+                walk(child, f"{path}[{index}]")
+
+    for name, cloud in converted().items():
+        walk(cloud, name)
 
 
 def test_stat_thresholds_and_multi_target_stats_are_kept():
