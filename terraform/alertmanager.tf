@@ -25,9 +25,10 @@ module "alertmanager_config" {
 
   receivers = {
     for severity in ["page", "ticket"] : severity => [
+      # trimspace: a trailing newline (a secret stored with `echo`) is not part of a key or URL.
       for r in var.alert_receivers[severity] : {
         type          = r.type
-        credential    = data.google_secret_manager_secret_version.alert_receiver[r.secret].secret_data
+        credential    = trimspace(data.google_secret_manager_secret_version.alert_receiver[r.secret].secret_data)
         slack_channel = r.slack_channel
       }
     ]

@@ -10,9 +10,10 @@ mock_provider "google" {
     }
   }
 
+  # Stored with `echo`: the trailing newline must not reach the Alertmanager config.
   mock_data "google_secret_manager_secret_version" {
     defaults = {
-      secret_data = "https://hooks.example.com/services/hello"
+      secret_data = "https://hooks.example.com/services/hello\n"
     }
   }
 }
