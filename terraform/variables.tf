@@ -344,8 +344,7 @@ variable "monitoring_components" {
   description = <<-EOT
     GKE monitoring components (monitoring_config.enable_components): SYSTEM_COMPONENTS plus the managed
     kube-state-metrics packages. POD and HPA feed the Kubernetes alerts (alerts/kubernetes.yaml) and the resources
-    dashboard; the default is the full kube-state-metrics package, as on a new Autopilot cluster (JOBSET needs
-    GKE 1.32.1 or later).
+    dashboard; the default is the whole kube-state-metrics package (JOBSET needs GKE 1.32.1 or later).
   EOT
   type        = list(string)
   default     = ["SYSTEM_COMPONENTS", "STORAGE", "POD", "DEPLOYMENT", "STATEFULSET", "DAEMONSET", "HPA", "JOBSET"]
