@@ -29,3 +29,20 @@ test-observability: obs-tools ## observability: promtool rules + unit tests, das
 
 observe: obs-tools ## run the app on a throwaway PostgreSQL with a local Prometheus (rules loaded); Ctrl-C stops all
 	bash $(ROOT)/scripts/observe.sh
+
+# GKE Managed Prometheus path (docs/observability.md, "GKE without Grafana"):
+#   make cloud-monitoring-dashboards  regenerate terraform/dashboards/*.json from dashboards/*.json
+#   make gmp-alertmanager             write Terraform's alertmanager_config output into the cluster as the
+#                                     managed Alertmanager's Secret gmp-public/alertmanager (kubectl context:
+#                                     the cluster, e.g. after `terraform output -raw get_credentials_command`)
+.PHONY: cloud-monitoring-dashboards gmp-alertmanager
+
+cloud-monitoring-dashboards: ## regenerate the Cloud Monitoring dashboards (terraform/dashboards) from dashboards/
+	python3 $(ROOT)/scripts/dashboards/to_cloud_monitoring.py $(ROOT)/dashboards $(ROOT)/terraform/dashboards
+
+gmp-alertmanager: ## apply Terraform's managed-Alertmanager config to the cluster (Secret gmp-public/alertmanager)
+	@config=$$($(TF) -chdir=$(TF_DIR) output -raw alertmanager_config 2>/dev/null) && [ -n "$$config" ] || { \
+	  echo "gmp-alertmanager: no alertmanager_config in the Terraform outputs (run terraform apply first)" >&2; exit 1; }; \
+	printf '%s\n' "$$config" | kubectl -n gmp-public create secret generic alertmanager \
+	  --from-file=alertmanager.yaml=/dev/stdin --dry-run=client -o yaml | \
+	  kubectl apply --server-side --field-manager=hello-server -f -

@@ -9,6 +9,8 @@ locals {
     "container.googleapis.com",            # GKE Autopilot
     "iam.googleapis.com",                  # application service account
     "iamcredentials.googleapis.com",       # Workload Identity token exchange
+    "monitoring.googleapis.com",           # Managed Prometheus, Cloud Monitoring dashboards
+    "secretmanager.googleapis.com",        # Alertmanager receivers' credentials
     "servicenetworking.googleapis.com",    # private services access for Cloud SQL
     "sqladmin.googleapis.com",             # Cloud SQL, its Auth Proxy and Data API
   ])

@@ -53,8 +53,12 @@ resource "google_container_cluster" "autopilot" {
   }
 
   # Google Cloud Managed Service for Prometheus (on by default in Autopilot,
-  # stated here so it is never switched off by accident).
+  # stated here so it is never switched off by accident) and the managed
+  # kube-state-metrics packages the Kubernetes alerts and dashboards read
+  # (var.monitoring_components; see monitoring.tf).
   monitoring_config {
+    enable_components = var.monitoring_components
+
     managed_prometheus {
       enabled = true
     }

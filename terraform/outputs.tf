@@ -69,3 +69,19 @@ output "helm_values" {
     instance_connection_name   = google_sql_database_instance.postgres.connection_name
   })
 }
+
+output "alertmanager_config" {
+  description = "alertmanager.yaml for the managed Alertmanager (Secret gmp-public/alertmanager, key alertmanager.yaml); holds the receivers' credentials. `make gmp-alertmanager` applies it."
+  value       = module.alertmanager_config.config_yaml
+  sensitive   = true
+}
+
+output "alert_receiver_types" {
+  description = "Integration types the managed Alertmanager notifies, per severity (no credentials)."
+  value       = module.alertmanager_config.receiver_types
+}
+
+output "cloud_monitoring_dashboards" {
+  description = "Cloud Monitoring dashboards created from the Grafana dashboards (file name => dashboard ID)."
+  value       = { for file, d in google_monitoring_dashboard.hello_server : file => d.id }
+}

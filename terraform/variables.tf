@@ -297,3 +297,76 @@ variable "labels" {
     error_message = "labels keys must start with a lowercase letter; keys and values may hold lowercase letters, digits, '_' and '-' (at most 63 chars)."
   }
 }
+
+# --- Monitoring on the GKE default path (alertmanager.tf, monitoring.tf) ---
+
+variable "alert_receivers" {
+  description = <<-EOT
+    Who the managed Alertmanager notifies, per alert severity: `page` (the on-call pager) and `ticket` (the team's
+    queue). Each entry has a `type` (pagerduty, opsgenie, slack or webhook), the ID of the Secret Manager secret in
+    this project whose latest version holds its credential (PagerDuty Events API v2 routing key, Opsgenie API key,
+    Slack incoming-webhook URL or webhook URL) and, for Slack, an optional `slack_channel`. Empty by default: alerts
+    are then kept in Alertmanager without notifying anyone (see docs/deploy.md).
+  EOT
+  type = object({
+    page = optional(list(object({
+      type          = string
+      secret        = string
+      slack_channel = optional(string)
+    })), [])
+    ticket = optional(list(object({
+      type          = string
+      secret        = string
+      slack_channel = optional(string)
+    })), [])
+  })
+  default  = {}
+  nullable = false
+
+  validation {
+    condition = alltrue([
+      for r in concat(var.alert_receivers.page, var.alert_receivers.ticket) :
+      contains(["pagerduty", "opsgenie", "slack", "webhook"], r.type) && can(regex("^[A-Za-z0-9_-]{1,255}$", r.secret))
+    ])
+    error_message = "every alert_receivers entry needs type = pagerduty, opsgenie, slack or webhook and secret = a Secret Manager secret ID (letters, digits, '-', '_')."
+  }
+
+  validation {
+    condition = alltrue([
+      for r in concat(var.alert_receivers.page, var.alert_receivers.ticket) :
+      r.slack_channel == null || (r.type == "slack" && can(regex("^[#@]?[a-z0-9._-]{1,80}$", coalesce(r.slack_channel, "-"))))
+    ])
+    error_message = "slack_channel is only for slack receivers and must be a channel name such as #hello-alerts."
+  }
+}
+
+variable "monitoring_components" {
+  description = <<-EOT
+    GKE monitoring components (monitoring_config.enable_components): SYSTEM_COMPONENTS plus the managed
+    kube-state-metrics packages. POD and HPA feed the Kubernetes alerts (alerts/kubernetes.yaml) and the resources
+    dashboard; the default is the whole kube-state-metrics package (JOBSET needs GKE 1.32.1 or later).
+  EOT
+  type        = list(string)
+  default     = ["SYSTEM_COMPONENTS", "STORAGE", "POD", "DEPLOYMENT", "STATEFULSET", "DAEMONSET", "HPA", "JOBSET"]
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for c in ["SYSTEM_COMPONENTS", "POD", "HPA"] : contains(var.monitoring_components, c)])
+    error_message = "monitoring_components must include SYSTEM_COMPONENTS (required by the packages), POD and HPA (read by the Kubernetes alerts)."
+  }
+
+  validation {
+    condition = alltrue([for c in var.monitoring_components : contains([
+      "SYSTEM_COMPONENTS", "APISERVER", "SCHEDULER", "CONTROLLER_MANAGER", "STORAGE", "POD", "DEPLOYMENT",
+      "STATEFULSET", "DAEMONSET", "HPA", "JOBSET", "CADVISOR", "KUBELET", "DCGM",
+    ], c)])
+    error_message = "monitoring_components may only hold GKE monitoring components such as SYSTEM_COMPONENTS, POD, DEPLOYMENT, HPA, STORAGE."
+  }
+}
+
+variable "cloud_monitoring_dashboards" {
+  description = "Create the Cloud Monitoring dashboards generated from the Grafana dashboards (terraform/dashboards/*.json)."
+  type        = bool
+  default     = true
+  nullable    = false
+}
