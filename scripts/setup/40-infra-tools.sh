@@ -107,13 +107,17 @@ else
   echo "infra tools: building the google provider from $GOOGLE_PROVIDER_MODULE@$GOOGLE_PROVIDER_PSEUDO_VERSION (several minutes, cached afterwards)"
   mkdir -p "$provider_dir"
   start=$SECONDS
+  # A private GOBIN: two setups building at once must not move each other's binary.
+  gobin=$(mktemp -d)
   # Own module and build caches: the provider's ~1 GB of dependencies stay out
   # of the shared Go caches, and a rebuild after a cache hit only relinks.
   GOMODCACHE=$cache/provider-build/gomod GOCACHE=$cache/provider-build/gocache GOFLAGS=-buildvcs=false \
-    GOBIN=$cache/go-bin go install -trimpath \
+    GOBIN=$gobin go install -trimpath \
     -ldflags="-s -w -X $GOOGLE_PROVIDER_MODULE/version.ProviderVersion=$GOOGLE_PROVIDER_VERSION" \
     "$GOOGLE_PROVIDER_MODULE@$GOOGLE_PROVIDER_PSEUDO_VERSION"
-  mv "$cache/go-bin/terraform-provider-google" "$provider_bin"
+  mv "$gobin/terraform-provider-google" "$provider_bin.tmp"
+  mv "$provider_bin.tmp" "$provider_bin"
+  rm -rf "$gobin"
   echo "infra tools: google provider built in $((SECONDS - start)) s"
 fi
 # OpenTofu's mirror scan does not follow directory symlinks: real directories
