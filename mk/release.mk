@@ -22,7 +22,7 @@ ARM64_BIN := $(ROOT)/target/$(ARM64_TARGET)/$(if $(filter dev,$(ARM64_PROFILE)),
 # otherwise cargo-deny's own fetch.
 ADVISORY_SNAPSHOT := $(wildcard $(ROOT)/../shared/advisory-db/SNAPSHOT.txt)
 DENY_ENV := $(if $(ADVISORY_SNAPSHOT),HELLO_ADVISORY_DB_ROOT=$(HELLO_CACHE_DIR)/advisory-dbs)
-DENY_FLAGS := $(if $(ADVISORY_SNAPSHOT),--disable-fetch)
+DENY_FLAGS := $(if $(ADVISORY_SNAPSHOT),--offline)
 
 # The image the release pushes. Pluggable: any skopeo source (containers-storage:IMAGE from buildah,
 # docker-archive:FILE, oci:DIR:TAG). The default is the multi-arch OCI image `make release-image` builds.
@@ -38,19 +38,24 @@ RELEASE_KEY_VERSION ?=
 .PHONY: deny sbom build-arm64 release-image release release-push release-sign release-binauthz \
 	release-values release-notes release-chart lint-workflows validate-renovate test-supply-chain supply-chain-tools
 
+# $(call require,TOOL...): fail with the reason when a tool is missing (never skip a check).
+require = @for tool in $(1); do command -v "$$tool" >/dev/null || \
+	{ echo "$@: '$$tool' missing: run 'bash scripts/setup.sh'" >&2; exit 1; }; done
+
 supply-chain-tools:
-	@for tool in cargo-deny cargo-cyclonedx cosign actionlint renovate-config-validator skopeo umoci \
-	  docker-registry qemu-aarch64-static aarch64-linux-gnu-gcc shellcheck jq $(SUPPLY_VENV)/bin/python; do \
-	  command -v "$$tool" >/dev/null || { echo "supply chain: '$$tool' missing: run 'bash scripts/setup.sh'" >&2; exit 1; }; \
-	done
+	$(call require,cargo-deny cargo-cyclonedx cosign actionlint renovate-config-validator skopeo umoci \
+	  docker-registry qemu-aarch64-static aarch64-linux-gnu-gcc helm shellcheck jq $(SUPPLY_VENV)/bin/python)
 
-deny: supply-chain-tools ## dependency policy (deny.toml): advisories, licenses, duplicate versions, sources
-	$(DENY_ENV) cargo deny --locked check $(DENY_FLAGS)
+deny: ## dependency policy (deny.toml): advisories, licenses, duplicate versions, sources
+	$(call require,cargo-deny)
+	$(DENY_ENV) cargo deny --locked $(DENY_FLAGS) check
 
-sbom: supply-chain-tools ## CycloneDX SBOM of what the binary links -> target/sbom/hello-server.cdx.json
+sbom: ## CycloneDX SBOM of what the binary links -> target/sbom/hello-server.cdx.json
+	$(call require,cargo-cyclonedx jq)
 	bash $(ROOT)/scripts/release/sbom.sh $(HOST_TARGET) $(SBOM)
 
 build-arm64: ## the binary for linux/arm64 (aarch64-unknown-linux-gnu), cross-compiled with Debian's toolchain
+	$(call require,aarch64-linux-gnu-gcc)
 	CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc \
 	  cargo build --locked --profile $(ARM64_PROFILE) --target $(ARM64_TARGET) --bin hello-server
 	@echo "build-arm64: $(ARM64_BIN)"
@@ -63,7 +68,8 @@ release-image: build-arm64 ## multi-arch OCI image (linux/amd64 + linux/arm64) i
 	bash $(ROOT)/scripts/release/oci-index.sh $(RELEASE_DIR)/oci $(RELEASE_TAG) \
 	  amd64=$(RELEASE_TAG)-amd64 arm64=$(RELEASE_TAG)-arm64
 
-release-push: supply-chain-tools
+release-push:
+	$(call require,skopeo cosign cargo-cyclonedx jq)
 	@test -n "$(RELEASE_REPOSITORY)" || { echo "release: set RELEASE_REPOSITORY (terraform output image_repository)" >&2; exit 1; }
 	bash $(ROOT)/scripts/release/push.sh $(RELEASE_IMAGE_SOURCE) $(RELEASE_REPOSITORY):$(RELEASE_TAG) $(RELEASE_DIGEST_FILE)
 
@@ -85,6 +91,7 @@ release-values: release-push
 	@echo "release: $(RELEASE_DIR)/values-release.yaml"
 
 release-chart:
+	$(call require,helm)
 	@test -n "$(RELEASE_CHART_REPOSITORY)" || { echo "release: RELEASE_CHART_REPOSITORY empty, chart not pushed"; exit 0; }; \
 	rm -rf $(RELEASE_DIR)/chart && helm package $(CHART_DIR) --destination $(RELEASE_DIR)/chart >/dev/null && \
 	helm push $(RELEASE_DIR)/chart/hello-server-*.tgz $(RELEASE_CHART_REPOSITORY) $(HELM_PUSH_FLAGS)
@@ -97,10 +104,12 @@ release-notes: release-push sbom
 release: release-binauthz release-values release-chart release-notes ## RELEASE_REPOSITORY=... COSIGN_KEY=...: push, sign, attest, values, chart, notes
 	@echo "release: $(RELEASE_REPOSITORY)@$$(cat $(RELEASE_DIGEST_FILE)) signed and attested"
 
-lint-workflows: supply-chain-tools ## actionlint the GitHub Actions workflows (shellcheck on their run: steps)
+lint-workflows: ## actionlint the GitHub Actions workflows (shellcheck on their run: steps)
+	$(call require,actionlint shellcheck)
 	actionlint -color=never
 
-validate-renovate: supply-chain-tools ## renovate-config-validator on .github/renovate.json5
+validate-renovate: ## renovate-config-validator on .github/renovate.json5
+	$(call require,renovate-config-validator)
 	renovate-config-validator --strict $(ROOT)/.github/renovate.json5
 
 test-supply-chain: supply-chain-tools ## supply chain: cargo-deny, SBOM, sign/verify/tamper on a local registry, arm64 under qemu, Renovate, actionlint

@@ -42,7 +42,7 @@ def advisory_db() -> Path:
 def deny(*args: str, config: Path = DENY_TOML, db_root: Path | None = None):
     """cargo deny against a local advisory database root (the one `make deny` uses unless told otherwise)."""
     env = {"HELLO_ADVISORY_DB_ROOT": str(db_root or advisory_db_root())}
-    return run([tool("cargo-deny"), "--locked", "check", "--config", str(config), "--disable-fetch", *args], env=env)
+    return run([tool("cargo-deny"), "--locked", "--offline", "--config", str(config), "check", *args], env=env)
 
 
 def test_make_deny_passes():
