@@ -13,6 +13,5 @@ require_digest_ref "$1"
 require_tool cosign jq
 : "${COSIGN_KEY:?set COSIGN_KEY to the release key (gcpkms://... or a key file)}"
 jq -e '.bomFormat == "CycloneDX"' "$2" >/dev/null || { echo "attest-sbom: $2 is not a CycloneDX JSON SBOM" >&2; exit 1; }
-# shellcheck disable=SC2046 # the flag list is empty or one word
-cosign attest --yes $(cosign_offline_flags) --key "$COSIGN_KEY" --type cyclonedx --predicate "$2" "$1"
+cosign attest --yes "${cosign_sign_offline[@]}" --key "$COSIGN_KEY" --type cyclonedx --predicate "$2" "$1"
 echo "attest-sbom: attached $2 to $1"

@@ -18,11 +18,19 @@ require_tool() {
   done
 }
 
-# cosign_offline_flags: signing flags for a key that lives on this machine or in Cloud KMS. With
-# COSIGN_OFFLINE=1 (tests, air-gapped registries) nothing is sent to a transparency log or timestamp
-# authority; the release key in Cloud KMS and the registry are the only parties.
-cosign_offline_flags() {
-  if [ "${COSIGN_OFFLINE:-0}" = 1 ]; then
-    echo "--offline"
-  fi
-}
+# COSIGN_OFFLINE=1 (tests, air-gapped or private registries): cosign gets the empty signing config and
+# trusted root in scripts/release/offline/ (what `cosign signing-config create` and `cosign trusted-root create`
+# write without services). Nothing is sent to a transparency log or timestamp authority, no Sigstore TUF
+# metadata is fetched, and verification expects no log entry. Without it cosign uses the public Sigstore
+# services (Rekor entry, timestamps) as usual. Used as "${cosign_sign_offline[@]}" / "${cosign_verify_offline[@]}".
+offline_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/offline
+# shellcheck disable=SC2034 # used by the scripts that source this file
+cosign_sign_offline=()
+# shellcheck disable=SC2034
+cosign_verify_offline=()
+if [ "${COSIGN_OFFLINE:-0}" = 1 ]; then
+  # shellcheck disable=SC2034
+  cosign_sign_offline=(--signing-config "$offline_dir/signing-config.json" --trusted-root "$offline_dir/trusted-root.json")
+  # shellcheck disable=SC2034
+  cosign_verify_offline=(--insecure-ignore-tlog --trusted-root "$offline_dir/trusted-root.json")
+fi

