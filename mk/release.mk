@@ -106,11 +106,11 @@ release: release-binauthz release-values release-chart release-notes ## RELEASE_
 
 lint-workflows: ## actionlint the GitHub Actions workflows (shellcheck on their run: steps)
 	$(call require,actionlint shellcheck)
-	actionlint -color=never
+	actionlint -no-color
 
 validate-renovate: ## renovate-config-validator on .github/renovate.json5
 	$(call require,renovate-config-validator)
-	renovate-config-validator --strict $(ROOT)/.github/renovate.json5
+	renovate-config-validator --strict --no-global $(ROOT)/.github/renovate.json5
 
 test-supply-chain: supply-chain-tools ## supply chain: cargo-deny, SBOM, sign/verify/tamper on a local registry, arm64 under qemu, Renovate, actionlint
 	shellcheck -x scripts/release/*.sh scripts/setup/70-supply-chain.sh

@@ -9,6 +9,9 @@ tag=$1 repository=$2 digest=$3 sbom=$4 chart=${5:-}
 [[ "$digest" =~ ^sha256:[a-f0-9]{64}$ ]] || { echo "release-notes: '$digest' is not a sha256 digest" >&2; exit 2; }
 components=$(jq -er '.components | length' "$sbom") || { echo "release-notes: cannot read $sbom" >&2; exit 1; }
 
+chart_version=$(sed -n 's/^version: *//p' "$(dirname "$0")/../../chart/hello-server/Chart.yaml")
+if [ -n "$chart" ]; then chart_ref="$chart/hello-server --version $chart_version"; else chart_ref=chart/hello-server; fi
+
 # Changes since the previous tag reachable from TAG (all history for the first release).
 if git rev-parse -q --verify "refs/tags/$tag" >/dev/null; then head=$tag; else head=HEAD; fi
 previous=$(git describe --tags --abbrev=0 "$head^" 2>/dev/null || true)
@@ -38,7 +41,7 @@ cosign verify-attestation --key release.pub --type cyclonedx $repository@$digest
 
 \`\`\`sh
 scripts/release/release-values.sh $repository $digest > values-release.yaml
-helm upgrade --install hello ${chart:-chart/hello-server} -n hello -f values-gke.yaml -f values-release.yaml
+helm upgrade --install hello $chart_ref -n hello -f values-gke.yaml -f values-release.yaml
 \`\`\`
 
 ## Changes${previous:+ since $previous}

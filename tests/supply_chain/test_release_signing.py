@@ -134,6 +134,7 @@ def test_release_notes_name_the_digest_and_how_to_verify(released):
     assert f"{released['ref']}" in notes
     assert f"cosign verify --key release.pub {released['ref']}" in notes
     assert "## Changes" in notes
+    assert f"oci://{released['repository'].split('/')[0]}/charts/hello-server --version 0.1.0" in notes
 
 
 def test_chart_is_pushed_as_oci_artifact(released, registry):

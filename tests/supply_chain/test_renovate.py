@@ -3,6 +3,7 @@ manager still finds its pin, and every tool version pinned in the setup scripts 
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from pathlib import Path
@@ -37,11 +38,16 @@ def python_regex(pattern: str) -> re.Pattern:
     return re.compile(pattern.replace("(?<", "(?P<"))
 
 
+@functools.cache
+def repository_files() -> tuple[str, ...]:
+    """What Renovate sees: the files under version control (untracked ones included, ignored ones not)."""
+    listed = ok(run(["git", "ls-files", "--cached", "--others", "--exclude-standard"])).stdout
+    return tuple(line for line in listed.splitlines() if (ROOT / line).is_file())
+
+
 def managed_files(manager: dict) -> list[Path]:
     patterns = [python_regex(p.strip("/")) for p in manager["managerFilePatterns"]]
-    files = [p for p in ROOT.rglob("*") if p.is_file() and ".git" not in p.parts and ".tools" not in p.parts
-             and "target" not in p.parts]
-    return [f for f in files if any(pattern.search(str(f.relative_to(ROOT))) for pattern in patterns)]
+    return [ROOT / f for f in repository_files() if any(pattern.search(f) for pattern in patterns)]
 
 
 def test_validator_accepts_the_configuration():
@@ -52,9 +58,11 @@ def test_validator_accepts_the_configuration():
 def test_validator_rejects_a_broken_configuration(tmp_path):
     """Guards the previous test: the validator really reads and judges the file."""
     broken = tmp_path / "renovate.json"
-    broken.write_text(json.dumps({"packageRules": [{"matchManagers": ["cargo"], "rangeStrategy": "sometimes"}]}))
-    result = run([tool("renovate-config-validator"), "--strict", str(broken)])
+    broken.write_text(json.dumps({"packageRules": [{"matchManagers": ["cargo"], "notAnOption": True}],
+                                  "schedule": ["whenever it suits"]}))
+    result = run([tool("renovate-config-validator"), "--strict", "--no-global", str(broken)])
     assert result.returncode != 0, result.stdout
+    assert "Found errors in configuration" in result.stdout + result.stderr
 
 
 def test_every_custom_manager_finds_its_pin(config):
