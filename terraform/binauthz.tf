@@ -13,6 +13,7 @@ resource "google_kms_key_ring" "release" {
 
 resource "google_kms_crypto_key" "image_signing" {
   #checkov:skip=CKV_GCP_43:Cloud KMS cannot rotate asymmetric signing keys automatically; a new key version is added to the attestor when rotating by hand (docs/release.md).
+  #checkov:skip=CKV_GCP_82:Protected by Cloud KMS's 90-day scheduled destruction (destroy_scheduled_duration) instead of prevent_destroy, which would block the documented teardown.
   name     = "image-signing"
   key_ring = google_kms_key_ring.release.id
   purpose  = "ASYMMETRIC_SIGN"
@@ -24,10 +25,11 @@ resource "google_kms_crypto_key" "image_signing" {
     protection_level = var.release_key_protection_level
   }
 
-  # Destroying the key would orphan every signature and lock out every image signed with it.
-  lifecycle {
-    prevent_destroy = true
-  }
+  # Destroying the key would orphan every signature and lock out every image signed with it. Cloud KMS only
+  # schedules the destruction of key material: for 90 days an accidental destroy can be undone
+  # (gcloud kms keys versions restore). No prevent_destroy, so that a deliberate teardown
+  # (deletion_protection = false, docs/deploy.md) still works.
+  destroy_scheduled_duration = "7776000s"
 }
 
 # The first version of the key: its public half goes into the attestor.

