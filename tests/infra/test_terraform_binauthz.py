@@ -68,8 +68,10 @@ def test_default_allowlist_admits_the_proxy_image_the_chart_deploys(variables):
 
 
 def test_release_identity_is_keyless_and_scoped(resource):
+    release = yaml.safe_load((TERRAFORM_DIR.parent / ".github" / "workflows" / "release.yml").read_text())
+    assert release["jobs"]["release"]["environment"] == "release"  # the subject claim the condition expects
     provider_ = resource("google_iam_workload_identity_pool_provider", "github")
-    assert "assertion.repository == '${var.github_repository}'" in provider_["attribute_condition"]
+    assert "assertion.sub == 'repo:${var.github_repository}:environment:release'" in provider_["attribute_condition"]
     assert "refs/tags/v" in provider_["attribute_condition"]
     binding = resource("google_service_account_iam_member", "github_releaser")
     assert binding["role"] == "roles/iam.workloadIdentityUser"

@@ -198,8 +198,8 @@ run "github_release_identity" {
   }
 
   assert {
-    condition     = google_iam_workload_identity_pool_provider.github[0].attribute_condition == "assertion.repository == 'acme/hello-server' && assertion.ref.startsWith('refs/tags/v')"
-    error_message = "only tag workflows of the one repository may act as the releaser"
+    condition     = google_iam_workload_identity_pool_provider.github[0].attribute_condition == "assertion.sub == 'repo:acme/hello-server:environment:release' && assertion.ref.startsWith('refs/tags/v')"
+    error_message = "only tag runs in the release environment of the one repository may act as the releaser"
   }
 
   assert {
