@@ -14,9 +14,13 @@ SBOM_DIR := $(ROOT)/target/sbom
 SBOM := $(SBOM_DIR)/hello-server.cdx.json
 HOST_TARGET := x86_64-unknown-linux-gnu
 ARM64_TARGET := aarch64-unknown-linux-gnu
-# release (default) for images; the arm64 test builds the dev profile, which compiles faster.
-ARM64_PROFILE ?= release
-ARM64_BIN := $(ROOT)/target/$(ARM64_TARGET)/$(if $(filter dev,$(ARM64_PROFILE)),debug,$(ARM64_PROFILE))/hello-server
+# Cargo profile of the release binaries: release for real images; the tests build the dev profile (compiles
+# faster, and the host's dev build already exists).
+RELEASE_PROFILE ?= release
+ARM64_PROFILE ?= $(RELEASE_PROFILE)
+profile_dir = $(if $(filter dev,$(1)),debug,$(1))
+ARM64_BIN := $(ROOT)/target/$(ARM64_TARGET)/$(call profile_dir,$(ARM64_PROFILE))/hello-server
+HOST_BIN := $(ROOT)/target/$(call profile_dir,$(RELEASE_PROFILE))/hello-server
 
 # The RustSec database: the local snapshot copied by the setup script when ../shared/advisory-db exists,
 # otherwise cargo-deny's own fetch.
@@ -61,9 +65,10 @@ build-arm64: ## the binary for linux/arm64 (aarch64-unknown-linux-gnu), cross-co
 	@echo "build-arm64: $(ARM64_BIN)"
 
 release-image: build-arm64 ## multi-arch OCI image (linux/amd64 + linux/arm64) into .cache/release/oci (no engine)
-	cargo build --locked --release --bin hello-server
+	$(call require,umoci jq)
+	cargo build --locked --profile $(RELEASE_PROFILE) --bin hello-server
 	rm -rf $(RELEASE_DIR)/oci
-	bash $(ROOT)/scripts/release/oci-image.sh $(ROOT)/target/release/hello-server $(RELEASE_DIR)/oci $(RELEASE_TAG)-amd64 amd64
+	bash $(ROOT)/scripts/release/oci-image.sh $(HOST_BIN) $(RELEASE_DIR)/oci $(RELEASE_TAG)-amd64 amd64
 	bash $(ROOT)/scripts/release/oci-image.sh $(ARM64_BIN) $(RELEASE_DIR)/oci $(RELEASE_TAG)-arm64 arm64
 	bash $(ROOT)/scripts/release/oci-index.sh $(RELEASE_DIR)/oci $(RELEASE_TAG) \
 	  amd64=$(RELEASE_TAG)-amd64 arm64=$(RELEASE_TAG)-arm64

@@ -17,7 +17,6 @@ from conftest import ROOT, ok, run, tool, cosign_key_pair
 
 TAG = "0.1.0-test"
 OCI_IMAGE = ROOT / "scripts" / "release" / "oci-image.sh"
-OCI_INDEX = ROOT / "scripts" / "release" / "oci-index.sh"
 VERIFY = ROOT / "scripts" / "release" / "verify.sh"
 SIGN = ROOT / "scripts" / "release" / "sign.sh"
 # Verification of offline signatures: no transparency log entry, no Sigstore TUF fetch (scripts/release/lib.sh).
@@ -33,15 +32,22 @@ def keys(tmp_path_factory) -> dict[str, Path]:
 
 
 @pytest.fixture(scope="module")
-def layout(host_binary, arm64_binary, tmp_path_factory) -> Path:
-    """An OCI layout with the multi-arch release image (tag `release`) built from the two real binaries, a
-    different image (`other`: another program) and a modified one (`modified`: the release plus a file)."""
+def release_image(host_binary, arm64_binary) -> str:
+    """`make release-image` (what the release workflow runs), dev profile: the multi-arch image built from the
+    two real binaries, as a skopeo source."""
+    ok(run(["make", "--no-print-directory", "release-image", "RELEASE_PROFILE=dev", f"RELEASE_TAG={TAG}"],
+           timeout=2400))
+    return f"oci:{ROOT / '.cache' / 'release' / 'oci'}:{TAG}"
+
+
+@pytest.fixture(scope="module")
+def layout(release_image, host_binary, tmp_path_factory) -> Path:
+    """Images to tamper with: a different one (`other`: another program) and a modified release (`modified`:
+    the amd64 release image plus a file)."""
     oci = tmp_path_factory.mktemp("oci") / "layout"
-    ok(run(["bash", str(OCI_IMAGE), str(host_binary), str(oci), "release-amd64", "amd64"]))
-    ok(run(["bash", str(OCI_IMAGE), str(arm64_binary), str(oci), "release-arm64", "arm64"]))
-    ok(run(["bash", str(OCI_INDEX), str(oci), "release", "amd64=release-amd64", "arm64=release-arm64"]))
     ok(run(["bash", str(OCI_IMAGE), shutil.which("true"), str(oci), "other", "amd64"]))
-    ok(run([tool("umoci"), "tag", "--image", f"{oci}:release-amd64", "modified"]))
+    ok(run([tool("skopeo"), "copy", "--quiet", f"{release_image.rsplit(':', 1)[0]}:{TAG}-amd64",
+            f"oci:{oci}:modified"]))
     extra = oci.parent / "extra"
     extra.write_text("not part of the release\n")
     ok(run([tool("umoci"), "insert", "--image", f"{oci}:modified", str(extra), "/etc/extra"]))
@@ -49,11 +55,11 @@ def layout(host_binary, arm64_binary, tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def released(registry, layout, keys) -> dict:
+def released(registry, release_image, keys) -> dict:
     """`make release` (the target the release workflow runs) against the local registry, signing offline."""
     repository = f"{registry}/hello-server"
     variables = {
-        "RELEASE_IMAGE_SOURCE": f"oci:{layout}:release",
+        "RELEASE_IMAGE_SOURCE": release_image,
         "RELEASE_REPOSITORY": repository,
         "RELEASE_TAG": TAG,
         "RELEASE_CHART_REPOSITORY": f"oci://{registry}/charts",

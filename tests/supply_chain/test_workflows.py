@@ -12,7 +12,7 @@ from conftest import ROOT, ok, run, tool
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
 # Targets the workflows call, and the test that runs each of them here.
 TESTED_TARGETS = {
-    "release-image": "test_release_signing.py builds the same multi-arch image from the same scripts",
+    "release-image": "test_release_signing.py runs `make release-image` (dev profile)",
     "release": "test_release_signing.py runs `make release` against a local registry",
 }
 
