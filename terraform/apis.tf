@@ -4,13 +4,16 @@ locals {
   services = toset([
     "artifactregistry.googleapis.com",     # image repository
     "binaryauthorization.googleapis.com",  # admission policy enforced by the cluster
+    "cloudkms.googleapis.com",             # release signing key
     "cloudresourcemanager.googleapis.com", # project IAM bindings
     "compute.googleapis.com",              # VPC, subnet, router, NAT
     "container.googleapis.com",            # GKE Autopilot
+    "containeranalysis.googleapis.com",    # attestations (Binary Authorization notes and occurrences)
     "iam.googleapis.com",                  # application service account
     "iamcredentials.googleapis.com",       # Workload Identity token exchange
     "monitoring.googleapis.com",           # Managed Prometheus, Cloud Monitoring dashboards
     "secretmanager.googleapis.com",        # Alertmanager receivers' credentials
+    "sts.googleapis.com",                  # Workload Identity Federation for the release workflow
     "servicenetworking.googleapis.com",    # private services access for Cloud SQL
     "sqladmin.googleapis.com",             # Cloud SQL, its Auth Proxy and Data API
   ])

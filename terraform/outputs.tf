@@ -61,6 +61,8 @@ output "helm_values" {
   value = templatefile("${path.module}/helm-values.yaml.tftpl", {
     namespace                  = var.namespace
     image_repository           = local.image_repository
+    image_digest               = var.image_digest
+    proxy_image_digest         = var.proxy_image_digest
     project_id                 = var.project_id
     kubernetes_service_account = var.kubernetes_service_account
     gcp_service_account        = google_service_account.app.email
@@ -84,4 +86,34 @@ output "alert_receiver_types" {
 output "cloud_monitoring_dashboards" {
   description = "Cloud Monitoring dashboards created from the Grafana dashboards (file name => dashboard ID)."
   value       = { for file, d in google_monitoring_dashboard.hello_server : file => d.id }
+}
+
+output "release_signing_key" {
+  description = "cosign key reference of the release signing key (cosign sign --key ...; its public half: cosign public-key --key ...)."
+  value       = "gcpkms://${data.google_kms_crypto_key_version.image_signing.id}"
+}
+
+output "release_key_version" {
+  description = "Cloud KMS key version that signs releases (gcloud ... binauthz attestations sign-and-create --keyversion)."
+  value       = trimprefix(data.google_kms_crypto_key_version.image_signing.id, "//cloudkms.googleapis.com/v1/")
+}
+
+output "attestor" {
+  description = "Binary Authorization attestor the admission policy requires (projects/PROJECT/attestors/NAME)."
+  value       = "projects/${var.project_id}/attestors/${google_binary_authorization_attestor.release.name}"
+}
+
+output "release_service_account" {
+  description = "Service account the release workflow acts as (push, sign, attest)."
+  value       = google_service_account.releaser.email
+}
+
+output "workload_identity_provider" {
+  description = "Workload Identity Federation provider for the GitHub release workflow (empty without github_repository)."
+  value       = var.github_repository == "" ? "" : google_iam_workload_identity_pool_provider.github[0].name
+}
+
+output "chart_repository" {
+  description = "OCI repository the release pushes the Helm chart to (helm push ... <this>)."
+  value       = "oci://${var.region}-docker.pkg.dev/${var.project_id}/${google_artifact_registry_repository.images.repository_id}/charts"
 }

@@ -370,3 +370,127 @@ variable "cloud_monitoring_dashboards" {
   default     = true
   nullable    = false
 }
+
+variable "release_keyring_name" {
+  description = "Cloud KMS key ring holding the release signing key (key rings cannot be deleted: pick a new name to start over)."
+  type        = string
+  default     = "hello-server-release"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[a-zA-Z0-9_-]{1,63}$", var.release_keyring_name))
+    error_message = "release_keyring_name must be 1-63 letters, digits, '_' or '-'."
+  }
+}
+
+variable "release_key_protection_level" {
+  description = "Protection level of the release signing key: HSM (FIPS 140-2 Level 3 hardware) or SOFTWARE."
+  type        = string
+  default     = "HSM"
+  nullable    = false
+
+  validation {
+    condition     = contains(["HSM", "SOFTWARE"], var.release_key_protection_level)
+    error_message = "release_key_protection_level must be HSM or SOFTWARE."
+  }
+}
+
+variable "release_key_version" {
+  description = "Version of the release signing key whose public key the attestor trusts (raise it after adding a version when rotating)."
+  type        = number
+  default     = 1
+  nullable    = false
+
+  validation {
+    condition     = var.release_key_version >= 1 && floor(var.release_key_version) == var.release_key_version
+    error_message = "release_key_version must be a whole number of at least 1."
+  }
+}
+
+variable "attestor_name" {
+  description = "Binary Authorization attestor that vouches for release-signed images (its note is <name>-note)."
+  type        = string
+  default     = "hello-server-release"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[a-z][-a-z0-9]{0,57}[a-z0-9]$", var.attestor_name))
+    error_message = "attestor_name must be 2-59 lowercase letters, digits and hyphens, starting with a letter."
+  }
+}
+
+variable "binauthz_enforcement_mode" {
+  description = "What happens to an image without a valid attestation: ENFORCED_BLOCK_AND_AUDIT_LOG (refused) or DRYRUN_AUDIT_LOG_ONLY (admitted, logged; for a first rollout only)."
+  type        = string
+  default     = "ENFORCED_BLOCK_AND_AUDIT_LOG"
+  nullable    = false
+
+  validation {
+    condition     = contains(["ENFORCED_BLOCK_AND_AUDIT_LOG", "DRYRUN_AUDIT_LOG_ONLY"], var.binauthz_enforcement_mode)
+    error_message = "binauthz_enforcement_mode must be ENFORCED_BLOCK_AND_AUDIT_LOG or DRYRUN_AUDIT_LOG_ONLY."
+  }
+}
+
+variable "binauthz_allowlist_patterns" {
+  description = <<-EOT
+    Images admitted without an attestation, as Binary Authorization name patterns (registry/path/image with an
+    optional trailing * that also matches :tag and @digest). Default: the Cloud SQL Auth Proxy the chart runs as a
+    sidecar. Google-maintained system images are admitted by the global policy and need no entry here.
+  EOT
+  type        = list(string)
+  default     = ["gcr.io/cloud-sql-connectors/cloud-sql-proxy*"]
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for p in var.binauthz_allowlist_patterns : can(regex("^[a-z0-9.-]+(:[0-9]+)?/[^*\\s]+[*]{0,2}$", p))])
+    error_message = "every binauthz_allowlist_patterns entry must be registry/path/image with at most a trailing * or ** (a bare registry or wildcard would admit everything)."
+  }
+}
+
+variable "releaser_service_account_id" {
+  description = "Account ID of the service account the release pipeline acts as (push, sign, attest)."
+  type        = string
+  default     = "hello-server-releaser"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{4,28}[a-z0-9]$", var.releaser_service_account_id))
+    error_message = "releaser_service_account_id must be 6-30 chars of lowercase letters, digits and hyphens, starting with a letter."
+  }
+}
+
+variable "github_repository" {
+  description = "GitHub repository (owner/name) whose tag workflows may act as the releaser through Workload Identity Federation. Empty: no federation (release from elsewhere)."
+  type        = string
+  default     = ""
+  nullable    = false
+
+  validation {
+    condition     = var.github_repository == "" || can(regex("^[A-Za-z0-9-]+/[A-Za-z0-9._-]+$", var.github_repository))
+    error_message = "github_repository must be empty or owner/name."
+  }
+}
+
+variable "image_digest" {
+  description = "Digest (sha256:...) of the signed release image the Helm values pin; empty until the first release is pushed. Binary Authorization admits only attested digests, so production values always carry one."
+  type        = string
+  default     = ""
+  nullable    = false
+
+  validation {
+    condition     = var.image_digest == "" || can(regex("^sha256:[a-f0-9]{64}$", var.image_digest))
+    error_message = "image_digest must be empty or sha256: followed by 64 lowercase hex digits."
+  }
+}
+
+variable "proxy_image_digest" {
+  description = "Digest (sha256:...) of the Cloud SQL Auth Proxy image for the chart's cloudSqlProxy.image.digest; empty keeps the chart's pinned tag."
+  type        = string
+  default     = ""
+  nullable    = false
+
+  validation {
+    condition     = var.proxy_image_digest == "" || can(regex("^sha256:[a-f0-9]{64}$", var.proxy_image_digest))
+    error_message = "proxy_image_digest must be empty or sha256: followed by 64 lowercase hex digits."
+  }
+}

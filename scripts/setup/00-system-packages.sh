@@ -2,7 +2,9 @@
 # Installs the Debian packages every part of the project needs (idempotent).
 # PostgreSQL server binaries and pgbench for tests and benchmarks, Prometheus
 # (promtool) for the observability checks, Chromium for the browser test, wrk
-# for load, shellcheck for our own scripts.
+# for load, shellcheck for our own scripts. The release checks: the CNCF
+# registry (docker-registry), skopeo and umoci for OCI images, and the arm64
+# cross toolchain with qemu-user-static to run what it builds.
 set -euo pipefail
 
 packages=(
@@ -14,6 +16,12 @@ packages=(
   jq
   curl
   python3-venv
+  docker-registry
+  skopeo
+  umoci
+  qemu-user-static
+  gcc-aarch64-linux-gnu
+  libc6-dev-arm64-cross
 )
 
 # What `make run` alone needs (scripts/setup.sh with SETUP_PACKAGES=run): the throwaway PostgreSQL.
@@ -55,3 +63,5 @@ apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 if command -v systemctl >/dev/null 2>&1; then systemctl disable --now prometheus prometheus-node-exporter >/dev/null 2>&1 || true; fi
 pkill -x prometheus >/dev/null 2>&1 || true
 pkill -f prometheus-node-exporter >/dev/null 2>&1 || true
+# Likewise the registry's own service (:5000): the release tests start private instances.
+if command -v systemctl >/dev/null 2>&1; then systemctl disable --now docker-registry >/dev/null 2>&1 || true; fi

@@ -26,6 +26,8 @@ SAMPLE = {
     "database_name": "hello",
     "database_user": "hello-server@acme-hello-prod.iam",
     "instance_connection_name": "acme-hello-prod:us-central1:hello-postgres",
+    "image_digest": "sha256:" + "a1" * 32,
+    "proxy_image_digest": "sha256:" + "b2" * 32,
 }
 
 
@@ -40,16 +42,27 @@ def template_arguments(outputs) -> set[str]:
     return set(re.findall(r"(\w+)\s*=", expression))
 
 
-@pytest.fixture(scope="module")
-def rendered(terraform_bin, tmp_path_factory) -> dict:
+def _render(terraform_bin: str, workdir, sample: dict) -> dict:
     """The template rendered by `terraform console` (Terraform's own templatefile)."""
-    arguments = ", ".join(f"{key} = {_hcl_string(value)}" for key, value in SAMPLE.items())
+    arguments = ", ".join(f"{key} = {_hcl_string(value)}" for key, value in sample.items())
     expression = f'base64encode(templatefile({_hcl_string(str(TEMPLATE))}, {{ {arguments} }}))'
-    workdir = tmp_path_factory.mktemp("console")  # no configuration: no provider needed
     result = run([terraform_bin, "console"], cwd=workdir, input=expression + "\n")
     assert result.returncode == 0, result.stderr
     text = base64.b64decode(result.stdout.strip().strip('"')).decode()
     return yaml.safe_load(text)
+
+
+@pytest.fixture(scope="module")
+def rendered(terraform_bin, tmp_path_factory) -> dict:
+    """Release values: both images pinned by digest."""
+    return _render(terraform_bin, tmp_path_factory.mktemp("console"), SAMPLE)  # no configuration: no provider
+
+
+@pytest.fixture(scope="module")
+def rendered_before_first_release(terraform_bin, tmp_path_factory) -> dict:
+    """The first apply, before any image exists: no digests yet."""
+    sample = dict(SAMPLE, image_digest="", proxy_image_digest="")
+    return _render(terraform_bin, tmp_path_factory.mktemp("console"), sample)
 
 
 def test_template_uses_exactly_the_arguments_terraform_passes(template_arguments):
@@ -69,6 +82,16 @@ def test_rendered_values_carry_the_identity_and_database_wiring(rendered):
     assert rendered["cloudSqlProxy"]["instanceConnectionName"] == "acme-hello-prod:us-central1:hello-postgres"
     assert rendered["cloudSqlProxy"]["privateIp"] is True
     assert rendered["googleCloudProject"] == "acme-hello-prod"
+
+
+def test_release_values_pin_both_images_by_digest(rendered):
+    assert rendered["image"] == {"repository": SAMPLE["image_repository"], "digest": SAMPLE["image_digest"]}
+    assert rendered["cloudSqlProxy"]["image"] == {"digest": SAMPLE["proxy_image_digest"]}
+
+
+def test_values_before_the_first_release_carry_no_digest(rendered_before_first_release):
+    assert rendered_before_first_release["image"] == {"repository": SAMPLE["image_repository"]}
+    assert "image" not in rendered_before_first_release["cloudSqlProxy"]
 
 
 def _merge(base: dict, overlay: dict) -> dict:
@@ -105,4 +128,8 @@ def test_helm_renders_the_chart_with_the_generated_values(rendered, helm_bin, tm
     assert [a["metadata"]["name"] for a in accounts] == ["hello-server"]
     assert accounts[0]["metadata"]["annotations"]["iam.gke.io/gcp-service-account"] == SAMPLE["gcp_service_account"]
     assert SAMPLE["instance_connection_name"] in result.stdout
-    assert SAMPLE["image_repository"] in result.stdout
+    # Both containers run exactly the signed digests Binary Authorization admits, not a tag.
+    images = {c["name"]: c["image"] for d in documents if d["kind"] == "Deployment"
+              for c in d["spec"]["template"]["spec"]["containers"] + d["spec"]["template"]["spec"].get("initContainers", [])}
+    assert f'{SAMPLE["image_repository"]}@{SAMPLE["image_digest"]}' in images.values(), images
+    assert f'gcr.io/cloud-sql-connectors/cloud-sql-proxy@{SAMPLE["proxy_image_digest"]}' in images.values(), images

@@ -7,6 +7,17 @@ mock_provider "google" {
       email = "admin@example.com"
     }
   }
+
+  # The release key's public half (binauthz.tf); the attestor indexes public_key[0].
+  mock_data "google_kms_crypto_key_version" {
+    defaults = {
+      id = "//cloudkms.googleapis.com/v1/projects/acme-hello-prod/locations/us-central1/keyRings/hello-server-release/cryptoKeys/image-signing/cryptoKeyVersions/1"
+      public_key = [{
+        algorithm = "EC_SIGN_P256_SHA256"
+        pem       = "-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE\n-----END PUBLIC KEY-----\n"
+      }]
+    }
+  }
 }
 
 override_resource {
@@ -15,6 +26,15 @@ override_resource {
     email  = "hello-server@acme-hello-prod.iam.gserviceaccount.com"
     member = "serviceAccount:hello-server@acme-hello-prod.iam.gserviceaccount.com"
     name   = "projects/acme-hello-prod/serviceAccounts/hello-server@acme-hello-prod.iam.gserviceaccount.com"
+  }
+}
+
+override_resource {
+  target = google_service_account.releaser
+  values = {
+    email  = "hello-server-releaser@acme-hello-prod.iam.gserviceaccount.com"
+    member = "serviceAccount:hello-server-releaser@acme-hello-prod.iam.gserviceaccount.com"
+    name   = "projects/acme-hello-prod/serviceAccounts/hello-server-releaser@acme-hello-prod.iam.gserviceaccount.com"
   }
 }
 
