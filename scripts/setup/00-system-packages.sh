@@ -2,7 +2,8 @@
 # Installs the Debian packages every part of the project needs (idempotent).
 # PostgreSQL server binaries and pgbench for tests and benchmarks, Prometheus
 # (promtool) for the observability checks, Chromium for the browser test, wrk
-# for load, shellcheck for our own scripts.
+# for load, shellcheck for our own scripts, the CNCF distribution registry
+# (docker-registry) for the chart's OCI publishing test.
 set -euo pipefail
 
 packages=(
@@ -14,6 +15,7 @@ packages=(
   jq
   curl
   python3-venv
+  docker-registry
 )
 
 missing=()
@@ -48,4 +50,7 @@ apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 # metrics port. The project runs its own Prometheus instances on other ports.
 if command -v systemctl >/dev/null 2>&1; then systemctl disable --now prometheus prometheus-node-exporter >/dev/null 2>&1 || true; fi
 pkill -x prometheus >/dev/null 2>&1 || true
+# docker-registry's package starts a registry on :5000; the chart test runs its own on a free loopback port.
+if command -v systemctl >/dev/null 2>&1; then systemctl disable --now docker-registry >/dev/null 2>&1 || true; fi
+if [ -x /etc/init.d/docker-registry ]; then /etc/init.d/docker-registry stop >/dev/null 2>&1 || true; fi
 pkill -f prometheus-node-exporter >/dev/null 2>&1 || true
