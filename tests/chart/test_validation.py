@@ -1,4 +1,4 @@
-"""Every scenario lints strictly and validates against the Kubernetes and CRD schemas, offline."""
+"""Every scenario lints strictly (Helm 4 and Helm 3) and validates against the Kubernetes and CRD schemas, offline."""
 
 import json
 import subprocess
@@ -27,8 +27,8 @@ CRD_KINDS = {
     "Gateway": "gateway.networking.k8s.io/gateway_v1.json",
     "HTTPRoute": "gateway.networking.k8s.io/httproute_v1.json",
 }
-# HealthCheckPolicy has no JSON schema: validated by validate_gke_policy.js instead.
-NODE_VALIDATED = {"HealthCheckPolicy"}
+# GKE's policy CRDs have no JSON schema here: validated by validate_gke_policy.js instead.
+NODE_VALIDATED = {"HealthCheckPolicy", "GCPBackendPolicy"}
 
 
 def kubeconform(manifests: str, kube_version: str) -> dict:
@@ -62,9 +62,10 @@ def kubeconform(manifests: str, kube_version: str) -> dict:
 
 
 @pytest.mark.parametrize("kube_version", KUBERNETES_VERSIONS)
-def test_helm_lint_strict(scenario, kube_version):
-    result = run([tool("helm"), "lint", "--strict", "--kube-version", kube_version, "--values", scenario, CHART])
+def test_helm_lint_strict(scenario, kube_version, helm):
+    result = run([tool(helm), "lint", "--strict", "--kube-version", kube_version, "--values", scenario, CHART])
     assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 chart(s) linted, 0 chart(s) failed" in result.stdout, result.stdout
 
 
 @pytest.mark.parametrize("kube_version", KUBERNETES_VERSIONS)
@@ -89,7 +90,7 @@ def test_schemas_reject_unknown_fields(default_objects):
     assert invalid == {"Deployment", "PodMonitoring"}
 
 
-def health_check_policies(objects) -> list:
+def gke_policies(objects) -> list:
     return [o for o in objects if o["kind"] in NODE_VALIDATED]
 
 
@@ -102,19 +103,25 @@ def validate_with_gke_models(objects) -> subprocess.CompletedProcess:
     )
 
 
-def test_health_check_policy_matches_gke_crd(scenario):
-    policies = health_check_policies(scenario_objects(scenario))
+def test_gke_policies_match_gke_crds(scenario):
+    policies = gke_policies(scenario_objects(scenario))
     result = validate_with_gke_models(policies)
     assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.count(": valid") == len(policies), result.stdout
 
 
-def test_health_check_policy_validator_can_fail():
-    gateway = CHART / "ci" / "gateway-tls-values.yaml"
-    [policy] = health_check_policies(scenario_objects(gateway))
-    typo = json.loads(json.dumps(policy))
+def test_gke_policy_validator_can_fail():
+    gateway = CHART / "ci" / "gateway-existing-values.yaml"
+    policies = {p["kind"]: p for p in gke_policies(scenario_objects(gateway))}
+    assert set(policies) == NODE_VALIDATED
+    typo = json.loads(json.dumps(policies["HealthCheckPolicy"]))
     typo["spec"]["default"]["config"]["httpHealthCheck"]["requestPth"] = "/readyz"
-    bad_enum = json.loads(json.dumps(policy))
+    bad_enum = json.loads(json.dumps(policies["HealthCheckPolicy"]))
     bad_enum["spec"]["default"]["config"]["type"] = "HTTPX"
-    for broken in (typo, bad_enum):
+    backend_typo = json.loads(json.dumps(policies["GCPBackendPolicy"]))
+    backend_typo["spec"]["default"]["timeoutSecs"] = 6
+    backend_type = json.loads(json.dumps(policies["GCPBackendPolicy"]))
+    backend_type["spec"]["default"]["iap"]["enabled"] = "yes"
+    for broken in (typo, bad_enum, backend_typo, backend_type):
         result = validate_with_gke_models([broken])
         assert result.returncode == 1 and "INVALID" in result.stdout, result.stdout + result.stderr
