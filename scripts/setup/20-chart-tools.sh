@@ -123,11 +123,19 @@ crd_module_dir() {
 operator_dir=$(crd_module_dir github.com/prometheus-operator/prometheus-operator "$PROMETHEUS_OPERATOR_VERSION")
 gateway_dir=$(crd_module_dir sigs.k8s.io/gateway-api "$GATEWAY_API_VERSION")
 
-"$venv/bin/python" tests/chart/build_schemas.py \
-  --out "$schema_dir" \
-  --kubernetes-versions 1.29.0 "$KUBERNETES_VALIDATE_VERSION" \
-  --crd "$operator_dir/example/prometheus-operator-crd/monitoring.coreos.com_servicemonitors.yaml" \
-  --crd "$operator_dir/example/prometheus-operator-crd/monitoring.coreos.com_prometheusrules.yaml" \
-  --crd "$gateway_dir/config/crd/standard/gateway.networking.k8s.io_gateways.yaml" \
-  --crd "$gateway_dir/config/crd/standard/gateway.networking.k8s.io_httproutes.yaml" \
-  --crd tests/chart/derived-crds/monitoring.googleapis.com.yaml
+# Rebuilt only when an input changed (the pinned versions, the builder, the derived CRDs).
+schema_inputs="$KUBERNETES_VALIDATE_VERSION $PROMETHEUS_OPERATOR_VERSION $GATEWAY_API_VERSION \
+$(cat tests/chart/build_schemas.py tests/chart/derived-crds/* | sha256sum | cut -c1-16)"
+if [ -f "$schema_dir/.inputs" ] && [ "$(cat "$schema_dir/.inputs")" = "$schema_inputs" ]; then
+  echo "chart tools: JSON schemas present in $schema_dir"
+else
+  "$venv/bin/python" tests/chart/build_schemas.py \
+    --out "$schema_dir" \
+    --kubernetes-versions 1.29.0 "$KUBERNETES_VALIDATE_VERSION" \
+    --crd "$operator_dir/example/prometheus-operator-crd/monitoring.coreos.com_servicemonitors.yaml" \
+    --crd "$operator_dir/example/prometheus-operator-crd/monitoring.coreos.com_prometheusrules.yaml" \
+    --crd "$gateway_dir/config/crd/standard/gateway.networking.k8s.io_gateways.yaml" \
+    --crd "$gateway_dir/config/crd/standard/gateway.networking.k8s.io_httproutes.yaml" \
+    --crd tests/chart/derived-crds/monitoring.googleapis.com.yaml
+  echo "$schema_inputs" >"$schema_dir/.inputs"
+fi
