@@ -26,7 +26,8 @@ test-chart: ## chart: lint + render with Helm 4 and 3, kubeconform, pod security
 	  command -v "$$tool" >/dev/null || { echo "test-chart: '$$tool' missing: run 'bash scripts/setup.sh'" >&2; exit 1; }; \
 	done
 	shellcheck $(ROOT)/scripts/setup/20-chart-tools.sh
-	$(CHART_VENV)/bin/python -m pytest -p no:cacheprovider -q $(ROOT)/tests/chart
+	@# One worker per CPU, each test file on one worker (module fixtures such as the registry start once).
+	$(CHART_VENV)/bin/python -m pytest -p no:cacheprovider -q -n auto --dist loadfile $(ROOT)/tests/chart
 
 chart-docs: ## chart: regenerate chart/hello-server/README.md (values table) with helm-docs
 	helm-docs $(HELM_DOCS_FLAGS) $(HELM_DOCS_ARGS)

@@ -9,10 +9,11 @@
 #                                  registry (make chart-publish; the publishing test)
 #   cloud-sql-proxy                go install, the version the chart deploys (cloudSqlProxy.image.tag), so the
 #                                  tests can check the sidecar's flags against the real binary
-#   pytest, pyyaml, jsonschema,    .tools/venv-chart (PyPI); kubernetes-validate ships Kubernetes' own
-#   kubernetes-validate            OpenAPI as JSON schemas
+#   pytest, pytest-xdist, pyyaml,  .tools/venv-chart (PyPI); kubernetes-validate ships Kubernetes' own
+#   jsonschema, semver,            OpenAPI as JSON schemas
+#   kubernetes-validate
 #   checkov                        .tools/venv-chart-checkov (PyPI)
-#   @kubernetes-models/gke         .tools/node-chart (npm): validator compiled from GKE's HealthCheckPolicy CRD
+#   @kubernetes-models/gke         .tools/node-chart (npm): validators compiled from GKE's policy CRDs
 #   CRD YAML                       go mod download: prometheus-operator, gateway-api; GMP's PodMonitoring and
 #                                  Rules from tests/chart/derived-crds (no registry serves their CRDs)
 set -euo pipefail
@@ -27,6 +28,7 @@ HELM_VERSION=v4.3.2
 HELM3_VERSION=v3.22.0
 COSIGN_VERSION=v3.1.3
 SEMVER_VERSION=3.0.4
+PYTEST_XDIST_VERSION=3.8.0
 KUBECONFORM_VERSION=v0.8.0
 HELM_DOCS_VERSION=v1.14.2
 PYTEST_VERSION=9.2.0
@@ -100,7 +102,7 @@ venv() {
   echo "$*" >"$stamp"
 }
 venv "$venv" "pytest==$PYTEST_VERSION" "PyYAML==$PYYAML_VERSION" "jsonschema==$JSONSCHEMA_VERSION" \
-  "kubernetes-validate==$KUBERNETES_VALIDATE_VERSION" "semver==$SEMVER_VERSION"
+  "kubernetes-validate==$KUBERNETES_VALIDATE_VERSION" "semver==$SEMVER_VERSION" "pytest-xdist==$PYTEST_XDIST_VERSION"
 venv "$venv-checkov" "checkov==$CHECKOV_VERSION"
 
 proxy_tag=$("$venv/bin/python" -c 'import sys, yaml; print(yaml.safe_load(open(sys.argv[1]))["cloudSqlProxy"]["image"]["tag"])' \
