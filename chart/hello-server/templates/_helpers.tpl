@@ -53,10 +53,6 @@ YAML error). Args: dict context, [labels], [chartLabels] (replaces the chart's l
 {{- toYaml (merge (dict) $chart (.labels | default dict) ($ctx.Values.commonLabels | default dict)) }}
 {{- end }}
 
-{{- define "hello-server.labels" -}}
-{{- include "hello-server.labelsWith" (dict "context" .) }}
-{{- end }}
-
 {{/*
 metadata of every object the chart creates: name, namespace, labels (see labelsWith) and annotations (the
 object's own, then `commonAnnotations`). Args: dict context, name, [namespace], [labels], [annotations],
