@@ -2,9 +2,10 @@
 # Installs the Debian packages every part of the project needs (idempotent).
 # PostgreSQL server binaries and pgbench for tests and benchmarks, Prometheus
 # (promtool) for the observability checks, Chromium for the browser test, wrk
-# for load, shellcheck for our own scripts. The release checks: the CNCF
-# registry (docker-registry), skopeo and umoci for OCI images, and the arm64
-# cross toolchain with qemu-user-static to run what it builds.
+# for load, shellcheck for our own scripts. The CNCF distribution registry
+# (docker-registry) for the chart's and the release's OCI tests, skopeo and umoci
+# for OCI images, and the arm64 cross toolchain with qemu-user-static to run what
+# it builds.
 set -euo pipefail
 
 packages=(
@@ -62,6 +63,7 @@ apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 # metrics port. The project runs its own Prometheus instances on other ports.
 if command -v systemctl >/dev/null 2>&1; then systemctl disable --now prometheus prometheus-node-exporter >/dev/null 2>&1 || true; fi
 pkill -x prometheus >/dev/null 2>&1 || true
-pkill -f prometheus-node-exporter >/dev/null 2>&1 || true
-# Likewise the registry's own service (:5000): the release tests start private instances.
+# docker-registry's package starts a registry on :5000; the chart test runs its own on a free loopback port.
 if command -v systemctl >/dev/null 2>&1; then systemctl disable --now docker-registry >/dev/null 2>&1 || true; fi
+if [ -x /etc/init.d/docker-registry ]; then /etc/init.d/docker-registry stop >/dev/null 2>&1 || true; fi
+pkill -f prometheus-node-exporter >/dev/null 2>&1 || true

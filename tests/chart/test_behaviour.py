@@ -228,7 +228,8 @@ def test_every_variable_the_chart_sets_is_one_the_binary_reads(scenario):
     if "RUST_LOG" in source:
         known.add("RUST_LOG")
     objects = scenario_objects(scenario)
-    names = set(config(objects)) | {e["name"] for e in app_container(objects).get("env", [])}
+    user_env = {e["name"] for e in (yaml.safe_load(scenario.read_text()).get("app") or {}).get("extraEnv", [])}
+    names = set(config(objects)) | {e["name"] for e in app_container(objects).get("env", [])} - user_env
     assert names <= known, f"not read by the binary: {sorted(names - known)}"
 
 
@@ -262,6 +263,62 @@ def test_gateway_tls_entry():
     assert one(objects, "Service", FULLNAME)["spec"]["type"] == "ClusterIP"
 
 
+def test_gateway_route_attached_to_an_existing_gateway():
+    objects = scenario_objects(CI / "gateway-existing-values.yaml")
+    assert not [o for o in objects if o["kind"] == "Gateway"], "no load balancer of its own"
+    route = one(objects, "HTTPRoute")
+    assert route["spec"]["parentRefs"] == [{"name": "shared-external", "namespace": "gateway-infra", "sectionName": "https"}]
+    assert route["spec"]["hostnames"] == ["hello.apps.example.com"]
+    assert route["spec"]["rules"][0]["backendRefs"] == [{"name": FULLNAME, "port": 80}]
+    assert one(objects, "HealthCheckPolicy")["spec"]["targetRef"]["name"] == FULLNAME
+    policy = one(objects, "GCPBackendPolicy")["spec"]
+    assert policy["targetRef"] == {"group": "", "kind": "Service", "name": FULLNAME}
+    assert policy["default"] == {
+        "timeoutSec": 6,  # app.requestTimeoutMs 5000 -> 5 s, plus one
+        "connectionDraining": {"drainingTimeoutSec": 25},  # drain 5 s + in-flight 20 s
+        "securityPolicy": "edge-default",
+        "iap": {
+            "enabled": True,
+            "clientID": "123456789012-abcdefghijklmnopqrstuvwxyz012345.apps.googleusercontent.com",
+            "oauth2ClientSecret": {"name": "hello-iap-oauth"},
+        },
+    }
+
+
+def test_backend_policy_is_optional_and_iap_off_by_default():
+    assert not [o for o in scenario_objects(CI / "gateway-tls-values.yaml") if o["kind"] == "GCPBackendPolicy"]
+    objects = render(CI / "gateway-tls-values.yaml", sets=["gateway.backendPolicy.enabled=true"])
+    default = one(objects, "GCPBackendPolicy")["spec"]["default"]
+    assert "iap" not in default and "securityPolicy" not in default
+
+
+@pytest.mark.parametrize(
+    "sets,timeout",
+    [
+        ([], 6),
+        (["app.requestTimeoutMs=5001"], 7),
+        (["app.requestTimeoutMs=800"], 2),
+        (["app.requestTimeoutMs=30000"], 31),
+        (["gateway.backendPolicy.timeoutSec=45"], 45),
+    ],
+)
+def test_backend_timeout_stays_above_the_request_deadline(sets, timeout):
+    objects = render(CI / "gateway-tls-values.yaml", sets=["gateway.backendPolicy.enabled=true", *sets])
+    assert one(objects, "GCPBackendPolicy")["spec"]["default"]["timeoutSec"] == timeout
+    deadline = int(config(objects)["REQUEST_TIMEOUT_MS"])
+    assert timeout * 1000 > deadline
+
+
+@pytest.mark.parametrize("readiness_ms,timeout,interval", [(500, 2, 5), (1500, 3, 5), (4200, 6, 6)])
+def test_health_check_outlasts_the_readiness_deadline(readiness_ms, timeout, interval):
+    objects = render(
+        CI / "gateway-tls-values.yaml",
+        sets=[f"app.readinessTimeoutMs={readiness_ms}", f"app.probes.readiness.timeoutSeconds={timeout + 1}"],
+    )
+    check = one(objects, "HealthCheckPolicy")["spec"]["default"]
+    assert (check["timeoutSec"], check["checkIntervalSec"]) == (timeout, interval)
+
+
 def test_helm_test_pod_checks_readyz_and_a_greeting(default_objects):
     pod = one(default_objects, "Pod")
     assert pod["metadata"]["annotations"]["helm.sh/hook"] == "test"
@@ -272,6 +329,9 @@ def test_helm_test_pod_checks_readyz_and_a_greeting(default_objects):
         ["check", f"{base}/greeting/1"],
     ]
     assert pod["spec"]["restartPolicy"] == "Never"
+    assert pod["metadata"]["annotations"]["helm.sh/hook-output-log-policy"] == "hook-failed", (
+        "a failed check prints its output in `helm test`"
+    )
 
 
 def test_only_app_pods_match_the_app_selector(scenario):

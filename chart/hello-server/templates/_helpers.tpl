@@ -33,12 +33,64 @@ app.kubernetes.io/component: test
 helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
 {{- end }}
 
-{{- define "hello-server.labels" -}}
+{{/* The chart's own labels on every object (selector labels included). */}}
+{{- define "hello-server.chartLabels" -}}
 {{ include "hello-server.chartLabel" . }}
 {{ include "hello-server.selectorLabels" . }}
 app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
 app.kubernetes.io/part-of: hello-server
+{{- end }}
+
+{{/*
+Labels of an object: the chart's labels, then the object's own (`labels`), then `commonLabels`; on a repeated key
+the earlier wins, so `commonLabels` never changes a selector label and no key appears twice (a duplicate key is a
+YAML error). Args: dict context, [labels], [chartLabels] (replaces the chart's labels, for the test pod).
+*/}}
+{{- define "hello-server.labelsWith" -}}
+{{- $ctx := .context }}
+{{- $chart := .chartLabels | default (include "hello-server.chartLabels" $ctx | fromYaml) }}
+{{- toYaml (merge (dict) $chart (.labels | default dict) ($ctx.Values.commonLabels | default dict)) }}
+{{- end }}
+
+{{/*
+metadata of every object the chart creates: name, namespace, labels (see labelsWith) and annotations (the
+object's own, then `commonAnnotations`). Args: dict context, name, [namespace], [labels], [annotations],
+[chartLabels].
+*/}}
+{{- define "hello-server.metadata" -}}
+{{- $ctx := .context -}}
+name: {{ .name }}
+namespace: {{ .namespace | default $ctx.Release.Namespace }}
+labels:
+  {{- include "hello-server.labelsWith" . | nindent 2 }}
+{{- with merge (dict) (.annotations | default dict) ($ctx.Values.commonAnnotations | default dict) }}
+annotations:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- end }}
+
+{{/* Pod template labels: selector labels, the version, `podLabels`, then `commonLabels` (earlier wins). */}}
+{{- define "hello-server.podLabels" -}}
+{{- $own := include "hello-server.selectorLabels" . | fromYaml }}
+{{- $_ := set $own "app.kubernetes.io/version" .Chart.AppVersion }}
+{{- toYaml (merge $own (.Values.podLabels | default dict) (.Values.commonLabels | default dict)) }}
+{{- end }}
+
+{{/* Pull secrets of every pod: `global.imagePullSecrets` then `imagePullSecrets`, each name once. */}}
+{{- define "hello-server.imagePullSecrets" -}}
+{{- $global := .Values.global | default dict }}
+{{- $names := dict }}
+{{- $secrets := list }}
+{{- range concat ($global.imagePullSecrets | default list) (.Values.imagePullSecrets | default list) }}
+{{- if not (hasKey $names .name) }}
+{{- $_ := set $names .name true }}
+{{- $secrets = append $secrets (dict "name" .name) }}
+{{- end }}
+{{- end }}
+{{- with $secrets }}
+{{- toYaml . }}
+{{- end }}
 {{- end }}
 
 {{/* repository@digest when a digest is given, else repository:tag. Args: dict image, defaultTag. */}}
@@ -73,8 +125,40 @@ app.kubernetes.io/part-of: hello-server
 {{- if .Values.autoscaling.enabled }}{{ .Values.autoscaling.maxReplicas }}{{ else }}{{ .Values.replicaCount }}{{ end }}
 {{- end }}
 
-{{/* Pods a rolling update may add on top of the replica count (the Deployment's maxSurge). */}}
-{{- define "hello-server.surgePods" -}}1{{- end }}
+{{/*
+Pods an update may add on top of the replica count: `strategy.rollingUpdate.maxSurge` as a number, or as a
+percentage of the largest replica count rounded up (Kubernetes rounds a surge up); Kubernetes' default 25 % when
+unset; none with `Recreate`.
+*/}}
+{{- define "hello-server.surgePods" -}}
+{{- $strategy := .Values.strategy | default dict }}
+{{- if eq ($strategy.type | default "RollingUpdate") "Recreate" }}0
+{{- else }}
+{{- $surge := ($strategy.rollingUpdate | default dict).maxSurge }}
+{{- if kindIs "invalid" $surge }}{{ $surge = "25%" }}{{ end }}
+{{- if kindIs "string" $surge }}
+{{- $percent := trimSuffix "%" $surge | int }}
+{{- ceil (divf (mul $percent (include "hello-server.maxPods" . | int)) 100) | int }}
+{{- else }}
+{{- $surge | int }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/* Whole seconds strictly above a duration in milliseconds: ceil(ms / 1000) + 1. */}}
+{{- define "hello-server.secondsAbove" -}}
+{{- add (ceil (divf . 1000) | int) 1 }}
+{{- end }}
+
+{{/* Backend timeout of the load balancer: set, or just above the app's own request deadline. */}}
+{{- define "hello-server.backendTimeoutSeconds" -}}
+{{- $policy := .Values.gateway.backendPolicy }}
+{{- if kindIs "invalid" $policy.timeoutSec }}
+{{- include "hello-server.secondsAbove" .Values.app.requestTimeoutMs }}
+{{- else }}
+{{- $policy.timeoutSec | int }}
+{{- end }}
+{{- end }}
 
 {{/* Database user: explicit, or in IAM mode the Google service account's IAM user (email minus domain suffix). */}}
 {{- define "hello-server.databaseUser" -}}
@@ -92,29 +176,6 @@ app.kubernetes.io/part-of: hello-server
 
 {{- define "hello-server.passwordSecretKey" -}}
 {{- if .Values.database.auth.existingSecret.name }}{{ .Values.database.auth.existingSecret.key }}{{ else }}password{{ end }}
-{{- end }}
-
-{{/* Restricted Pod Security Standard, shared by every pod of the chart. Fixed: not a value to weaken. */}}
-{{- define "hello-server.podSecurityContext" -}}
-runAsNonRoot: true
-runAsUser: 65532
-runAsGroup: 65532
-fsGroup: 65532
-seccompProfile:
-  type: RuntimeDefault
-{{- end }}
-
-{{- define "hello-server.containerSecurityContext" -}}
-runAsNonRoot: true
-runAsUser: 65532
-runAsGroup: 65532
-allowPrivilegeEscalation: false
-readOnlyRootFilesystem: true
-privileged: false
-capabilities:
-  drop: ["ALL"]
-seccompProfile:
-  type: RuntimeDefault
 {{- end }}
 
 {{/*
