@@ -14,6 +14,17 @@ packages=(
   jq
   curl
   python3-venv
+  # The local Kubernetes node (scripts/cluster/): runtime, network, etcd, and the image build without a registry.
+  containerd
+  runc
+  containernetworking-plugins
+  iptables
+  ipset
+  conntrack
+  etcd-server
+  buildah
+  debootstrap
+  busybox-static
 )
 
 missing=()
@@ -47,5 +58,7 @@ apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 # The Debian prometheus package starts a daemon on :9090, which is the app's
 # metrics port. The project runs its own Prometheus instances on other ports.
 if command -v systemctl >/dev/null 2>&1; then systemctl disable --now prometheus prometheus-node-exporter >/dev/null 2>&1 || true; fi
+# Likewise etcd and containerd: the local cluster starts its own, on its own ports and sockets.
+if command -v systemctl >/dev/null 2>&1; then systemctl disable --now etcd containerd >/dev/null 2>&1 || true; fi
 pkill -x prometheus >/dev/null 2>&1 || true
 pkill -f prometheus-node-exporter >/dev/null 2>&1 || true

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Builds the hello-server image from the project's Dockerfile with buildah, the way `make image` does with
+# docker buildx, except for the two base images: no registry is reachable, so BUILDER_IMAGE and RUNTIME_IMAGE
+# name the local stand-ins from image-bases.sh, and the host's cargo registry (~/.cargo/registry, filled by
+# scripts/setup/10-rust.sh) is mounted into the build steps so no crate is downloaded twice.
+# Intermediate layers are cached (--layers): after a source change only the last cargo build reruns.
+#
+#   image.sh            build, save as $CLUSTER_IMAGES/hello-server.tar (docker archive) and print the reference
+#
+# Environment: IMAGE_NAME (localhost/hello-server), IMAGE_TAG (<version>-<git short revision>).
+set -euo pipefail
+# shellcheck source=scripts/cluster/lib.sh
+source "$(dirname "$0")/lib.sh"
+root=$(cd "$(dirname "$0")/../.." && pwd)
+need buildah git
+
+bash "$(dirname "$0")/image-bases.sh"
+
+version=$(sed -n 's/^version = "\(.*\)"/\1/p' "$root/Cargo.toml" | head -n1)
+revision=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
+ref=${IMAGE_NAME:-localhost/hello-server}:${IMAGE_TAG:-$version-$revision}
+registry=${CARGO_HOME:-$HOME/.cargo}/registry
+mkdir -p "$registry" "$CLUSTER_IMAGES"
+
+start=$SECONDS
+log "building $ref from $root/Dockerfile"
+# --network host: build steps use the host's network (crates.io for anything the mounted registry lacks) without
+# a CNI network of their own. --format docker keeps the Dockerfile's HEALTHCHECK in the image config.
+bah build --quiet --layers --pull=never --format docker --network host \
+  --build-arg "BUILDER_IMAGE=$LOCAL_BUILDER_IMAGE" --build-arg "RUNTIME_IMAGE=$LOCAL_RUNTIME_IMAGE" \
+  --build-arg "VERSION=$version" --build-arg "REVISION=$revision" \
+  --build-arg "SOURCE_URL=$(git -C "$root" config --get remote.origin.url 2>/dev/null || true)" \
+  --volume "$registry:/usr/local/cargo/registry" \
+  --tag "$ref" --file "$root/Dockerfile" "$root" >/dev/null
+archive=$CLUSTER_IMAGES/hello-server.tar
+rm -f "$archive"
+bah push --quiet "$ref" "docker-archive:$archive:$ref"
+echo "$ref" >"$archive.ref"
+log "built $ref in $((SECONDS - start)) s ($(du -h "$archive" | cut -f1) archive)"
+# Earlier tags of the image go; the untagged intermediate images stay: they are the layer cache.
+bah images --format '{{.Name}}:{{.Tag}}' | grep "^${ref%:*}:" | grep -vx "$ref" | while read -r old; do
+  bah rmi "$old" >/dev/null 2>&1 || true
+done
+echo "$ref"
