@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The cluster's add-ons and their images, built once per pinned version:
 #
-#   coredns          github.com/coredns/coredns                       (go install)  image .../coredns
+#   coredns          github.com/coredns/coredns, built with only the plugins the Corefile uses (coredns.sh)
+#                    instead of all ~60 (no cloud SDKs: a fraction of the compile)        image .../coredns
 #   metrics-server   sigs.k8s.io/metrics-server/cmd/metrics-server     (go install)  image .../metrics-server
 #   kube-router      github.com/cloudnativelabs/kube-router/v2         (go install)  host process (firewall only)
 #   pause            compiled by build-kubernetes.sh                                image .../pause
@@ -16,7 +17,7 @@ need go buildah
 [ -x "$CLUSTER_BIN/pause" ] || die "no pause binary: run scripts/cluster/build-kubernetes.sh first"
 [ -x /bin/busybox ] || die "/bin/busybox missing: install Debian's busybox-static (scripts/setup/00-system-packages.sh)"
 
-build=$CLUSTER_CACHE/build
+build=$CLUSTER_CACHE/build-addons
 export GOMODCACHE=$build/gomod GOCACHE=$build/gocache GOFLAGS=-trimpath CGO_ENABLED=0 GOBIN=$CLUSTER_BIN
 mkdir -p "$CLUSTER_BIN" "$CLUSTER_IMAGES"
 built=0
@@ -24,7 +25,7 @@ built=0
 # go_tool BINARY PACKAGE VERSION: go install unless $CLUSTER_BIN/BINARY is already that module version.
 go_tool() {
   local bin=$1 pkg=$2 version=$3 start=$SECONDS
-  if [ -x "$CLUSTER_BIN/$bin" ] && [ "$(go version -m "$CLUSTER_BIN/$bin" | awk '$1 == "mod" { print $3; exit }')" = "$version" ]; then
+  if [ -x "$CLUSTER_BIN/$bin" ] && [ "$(go version -m "$CLUSTER_BIN/$bin" | awk '$1 == "mod" { print $3; exit }' || true)" = "$version" ]; then
     log "$bin $version present"
     return
   fi
@@ -33,7 +34,37 @@ go_tool() {
   built=1
   log "$bin built in $((SECONDS - start)) s"
 }
-go_tool coredns github.com/coredns/coredns "$COREDNS_VERSION"
+# CoreDNS's documented way to pick plugins: a main package that imports them and sets the directive order
+# (plugin.cfg's order, restricted to what the cluster's Corefile uses).
+coredns_plugins=(reload ready health errors loadbalance cache kubernetes loop)
+have_coredns=$(go version -m "$CLUSTER_BIN/coredns" 2>/dev/null | awk '$1 == "dep" && $2 == "github.com/coredns/coredns" { print $3 }' || true)
+if [ "$have_coredns" = "$COREDNS_VERSION" ]; then
+  log "coredns $COREDNS_VERSION present"
+else
+  log "building coredns $COREDNS_VERSION (plugins: ${coredns_plugins[*]})"
+  t=$SECONDS
+  src=$build/coredns-main
+  rm -rf "$src"
+  mkdir -p "$src"
+  {
+    echo 'package main'
+    echo 'import ('
+    echo '	"github.com/coredns/coredns/core/dnsserver"'
+    echo '	"github.com/coredns/coredns/coremain"'
+    for plugin in "${coredns_plugins[@]}"; do echo "	_ \"github.com/coredns/coredns/plugin/$plugin\""; done
+    echo ')'
+    printf 'func init() { dnsserver.Directives = []string{%s} }\n' "$(printf '"%s", ' "${coredns_plugins[@]}")"
+    echo 'func main() { coremain.Run() }'
+  } >"$src/main.go"
+  (
+    cd "$src"
+    go mod init hello-server/coredns >/dev/null 2>&1
+    go mod edit -require="github.com/coredns/coredns@$COREDNS_VERSION"
+    GOFLAGS="$GOFLAGS -mod=mod" go build -ldflags "-s -w" -o "$CLUSTER_BIN/coredns" .
+  )
+  built=1
+  log "coredns built in $((SECONDS - t)) s"
+fi
 go_tool metrics-server sigs.k8s.io/metrics-server/cmd/metrics-server "$METRICS_SERVER_VERSION"
 go_tool kube-router github.com/cloudnativelabs/kube-router/v2/cmd/kube-router "$KUBE_ROUTER_VERSION"
 if [ "$built" = 1 ] && [ "${KEEP_BUILD_CACHE:-0}" != 1 ]; then

@@ -6,7 +6,7 @@
 #
 # The module's go.mod replaces every k8s.io/<staging> module with ./staging/src/..., which the module zip
 # does not carry: each is pointed at its published k8s.io/<name>@v0.<minor>.<patch> instead (same source,
-# released from the same tag). Build caches live under $CLUSTER_CACHE/build and are deleted afterwards
+# released from the same tag). Build caches live under $CLUSTER_CACHE/build-kubernetes and are deleted afterwards
 # (nothing else reuses them); pass KEEP_BUILD_CACHE=1 to keep them.
 set -euo pipefail
 # shellcheck source=scripts/cluster/lib.sh
@@ -21,7 +21,7 @@ if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
   exit 0
 fi
 
-build=$CLUSTER_CACHE/build
+build=$CLUSTER_CACHE/build-kubernetes
 export GOMODCACHE=$build/gomod GOCACHE=$build/gocache GOWORK=off GOFLAGS=-mod=mod CGO_ENABLED=0
 mkdir -p "$build" "$CLUSTER_BIN"
 

@@ -27,7 +27,6 @@ clusterCIDR: $POD_CIDR
 nodePortAddresses: ["$NODE_IP/32"]
 oomScoreAdj: 0
 iptables:
-  masqueradeAll: true
   localhostNodePorts: false
   syncPeriod: 10s
   minSyncPeriod: 0s

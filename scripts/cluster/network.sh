@@ -29,8 +29,9 @@ start() {
       sysctl -n "$key" >/dev/null 2>&1 && echo "$key=$(sysctl -n "$key")"
     done >"$saved.tmp"
     mv "$saved.tmp" "$saved"
-    # Every chain present before the cluster, so `stop` removes only what the cluster added.
+    # Every rule present before the cluster, so `stop` removes only what the cluster added.
     iptables-save >"$CLUSTER_STATE/host-iptables"
+    ip6tables-save >"$CLUSTER_STATE/host-ip6tables" 2>/dev/null || true
     log "host sysctls recorded in $saved"
   fi
   if ! ip link show "$BRIDGE" >/dev/null 2>&1; then
@@ -48,26 +49,28 @@ start() {
 # Chains the cluster's components create (kube-proxy: KUBE-*, kubelet: KUBE-FIREWALL/KUBE-KUBELET-CANARY,
 # CNI: CNI-*, kube-router: KUBE-ROUTER-*/KUBE-POD-FW-*/KUBE-NWPLCY-*/KUBE-SRC-*).
 cleanup_iptables() {
-  local table rules
-  for table in filter nat mangle raw; do
-    rules=$(iptables-save -t "$table" 2>/dev/null) || continue
-    # Drop rules that jump to or live in the cluster's chains, then the chains themselves.
-    if grep -qE '(KUBE-|CNI-)' <<<"$rules"; then
-      python3 - "$table" "$CLUSTER_STATE/host-iptables" <<'PY' | iptables-restore --noflush
+  local family table
+  for family in iptables ip6tables; do
+    command -v "$family-save" >/dev/null 2>&1 || continue
+    for table in filter nat mangle raw; do
+      "$family-save" -t "$table" 2>/dev/null | grep -qE '(KUBE-|CNI-)' || continue
+      # Delete the rules that jump to or live in the cluster's chains, then flush and delete those chains; rules
+      # and chains recorded before the cluster started stay.
+      python3 - "$family" "$table" "$CLUSTER_STATE/host-${family}" <<'PY' | "$family-restore" --noflush
 import re, subprocess, sys
-table, before_file = sys.argv[1], sys.argv[2]
+family, table, before_file = sys.argv[1:4]
 try:
     before = open(before_file).read()
 except FileNotFoundError:
     before = ""
 section = re.search(rf"^\*{table}\n(.*?)^COMMIT", before, re.M | re.S)
 keep = set(section.group(1).splitlines()) if section else set()
-current = subprocess.run(["iptables-save", "-t", table], capture_output=True, text=True, check=True).stdout
+current = subprocess.run([f"{family}-save", "-t", table], capture_output=True, text=True, check=True).stdout
 ours = re.compile(r"(KUBE-|CNI-)")
-print(f"*{table}")
 chains = []
+print(f"*{table}")
 for line in current.splitlines():
-    if line.startswith(":") and ours.search(line) and line not in keep:
+    if line.startswith(":") and ours.search(line) and line.split()[0] not in {k.split()[0] for k in keep if k}:
         chains.append(line[1:].split()[0])
     elif line.startswith("-A") and ours.search(line) and line not in keep:
         print("-D" + line[2:])
@@ -77,7 +80,7 @@ for chain in chains:
     print(f"-X {chain}")
 print("COMMIT")
 PY
-    fi
+    done
   done
   if command -v ipset >/dev/null 2>&1; then
     ipset list -n 2>/dev/null | grep -E '^(KUBE-|kube-router-|inet6:KUBE-)' | while read -r set; do
@@ -101,7 +104,7 @@ stop() {
     while read -r line; do
       [ -n "$line" ] && sysctl -qw "$line"
     done <"$saved"
-    rm -f "$saved" "$CLUSTER_STATE/host-iptables"
+    rm -f "$saved" "$CLUSTER_STATE/host-iptables" "$CLUSTER_STATE/host-ip6tables"
     log "host sysctls restored"
   fi
 }

@@ -287,9 +287,10 @@ def namespaces(kube, target):
     made.delete_all()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def app(kube, helm4, target):
-    """One release installed with Helm 4 in its own restricted namespace, shared by a module's read-only checks."""
+    """One release installed with Helm 4 in its own restricted namespace, shared by the read-only checks.
+    Checks that change a release (rollouts, evictions, outages) install their own."""
     made = Namespaces(kube, target)
     namespace = made.create("e2e-app")
     try:
