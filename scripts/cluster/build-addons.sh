@@ -66,11 +66,6 @@ else
   log "coredns built in $((SECONDS - t)) s"
 fi
 go_tool metrics-server sigs.k8s.io/metrics-server/cmd/metrics-server "$METRICS_SERVER_VERSION"
-go_tool kube-router github.com/cloudnativelabs/kube-router/v2/cmd/kube-router "$KUBE_ROUTER_VERSION"
-if [ "$built" = 1 ] && [ "${KEEP_BUILD_CACHE:-0}" != 1 ]; then
-  chmod -R u+w "$build"
-  rm -rf "$build"
-fi
 
 # image NAME TAG USER ROOTFS_DIR ENTRYPOINT_JSON: a from-scratch image of ROOTFS_DIR saved as
 # $CLUSTER_IMAGES/NAME.tar (skipped when that archive already holds NAME:TAG).
@@ -119,3 +114,10 @@ printf 'root:x:0:0:root:/root:/bin/sh\nnonroot:x:65532:65532:nonroot:/tmp:/bin/s
 printf 'root:x:0:\nnonroot:x:65532:\n' >"$toolbox/etc/group"
 busybox_version=$(dpkg-query -W -f='${Version}' busybox-static | tr ':+~' '---')
 image toolbox "$busybox_version" 65532:65532 "$toolbox" '["/bin/sh"]'
+
+# kube-router runs on the host (no image); built last, after the images the pods need.
+go_tool kube-router github.com/cloudnativelabs/kube-router/v2/cmd/kube-router "$KUBE_ROUTER_VERSION"
+if [ "$built" = 1 ] && [ "${KEEP_BUILD_CACHE:-0}" != 1 ]; then
+  chmod -R u+w "$build"
+  rm -rf "$build"
+fi

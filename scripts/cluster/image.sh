@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds the hello-server image from the project's Dockerfile with buildah, the way `make image` does with
 # docker buildx, except for the two base images: no registry is reachable, so BUILDER_IMAGE and RUNTIME_IMAGE
-# name the local stand-ins from image-bases.sh, and the host's cargo registry (~/.cargo/registry, filled by
-# scripts/setup/10-rust.sh) is mounted into the build steps so no crate is downloaded twice.
+# name the local stand-ins from image-bases.sh. The build steps run without network: the host's cargo registry
+# (~/.cargo/registry, filled by `cargo fetch --locked` for the project and for cargo-chef's own lock file) is
+# mounted into them with a cargo config that says offline. Neither mount is part of any layer.
 # Intermediate layers are cached (--layers): after a source change only the last cargo build reruns.
 #
 #   image.sh            build, save as $CLUSTER_IMAGES/hello-server.tar (docker archive) and print the reference
@@ -20,17 +21,34 @@ version=$(sed -n 's/^version = "\(.*\)"/\1/p' "$root/Cargo.toml" | head -n1)
 revision=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
 ref=${IMAGE_NAME:-localhost/hello-server}:${IMAGE_TAG:-$version-$revision}
 registry=${CARGO_HOME:-$HOME/.cargo}/registry
-mkdir -p "$registry" "$CLUSTER_IMAGES"
+mkdir -p "$registry" "$CLUSTER_IMAGES" "$CONTAINERS_ROOT"
+need cargo tar
+
+# Every crate the build steps compile, in the host's registry: the project's (Cargo.lock) and cargo-chef's,
+# exactly as its published lock file pins them (what `cargo install --locked` resolves).
+chef_version=$(dockerfile_arg CARGO_CHEF_VERSION)
+cargo fetch --locked --quiet --manifest-path "$root/Cargo.toml"
+chef_src=$(find "$registry"/src -maxdepth 2 -type d -name "cargo-chef-$chef_version" 2>/dev/null | head -n1)
+if [ -z "$chef_src" ]; then
+  fetch=$(mktemp -d)
+  (cd "$fetch" && cargo init --quiet --name chef-fetch && cargo add --quiet "cargo-chef@=$chef_version" && cargo fetch --quiet)
+  crate=$(find "$registry"/cache -name "cargo-chef-$chef_version.crate" | head -n1)
+  tar -xzf "$crate" -C "$fetch"
+  chef_src=$fetch/cargo-chef-$chef_version
+fi
+cargo fetch --locked --quiet --manifest-path "$chef_src/Cargo.toml"
+[ -n "${fetch:-}" ] && rm -rf "$fetch"
+offline_config=$CONTAINERS_ROOT/cargo-offline.toml
+printf '# Mounted into the local image build only: crates come from the mounted registry.\n[net]\noffline = true\n' >"$offline_config"
 
 start=$SECONDS
 log "building $ref from $root/Dockerfile"
-# --network host: build steps use the host's network (crates.io for anything the mounted registry lacks) without
-# a CNI network of their own. --format docker keeps the Dockerfile's HEALTHCHECK in the image config.
-bah build --quiet --layers --pull=never --format docker --network host \
+# --format docker keeps the Dockerfile's HEALTHCHECK in the image config.
+bah build --quiet --layers --pull=never --format docker --network none \
   --build-arg "BUILDER_IMAGE=$LOCAL_BUILDER_IMAGE" --build-arg "RUNTIME_IMAGE=$LOCAL_RUNTIME_IMAGE" \
   --build-arg "VERSION=$version" --build-arg "REVISION=$revision" \
   --build-arg "SOURCE_URL=$(git -C "$root" config --get remote.origin.url 2>/dev/null || true)" \
-  --volume "$registry:/usr/local/cargo/registry" \
+  --volume "$registry:/usr/local/cargo/registry" --volume "$offline_config:/usr/local/cargo/config.toml:ro" \
   --tag "$ref" --file "$root/Dockerfile" "$root" >/dev/null
 archive=$CLUSTER_IMAGES/hello-server.tar
 rm -f "$archive"
