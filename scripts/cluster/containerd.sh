@@ -46,8 +46,9 @@ disabled_plugins = ["io.containerd.internal.v1.opt", "io.containerd.snapshotter.
     bin_dir = "/usr/lib/cni"
     conf_dir = "$cni_dir/net.d"
 TOML
-  # Pods on the node's bridge, addresses from the node's /24 (the first ten stay for the host); no masquerading:
-  # pods talk to each other, the node and Services only.
+  # Pods on the node's bridge, addresses from the node's /24 (the first ten stay for the host). Their only route
+  # besides the bridge is the Service range via the node: no default route, no masquerading, so pods talk to each
+  # other, the node and Services only, never to anything beyond this machine.
   cat >"$cni_dir/net.d/10-hello-pods.conflist" <<JSON
 {
   "cniVersion": "1.0.0",
@@ -62,6 +63,7 @@ TOML
       "ipam": {
         "type": "host-local",
         "ranges": [[{"subnet": "$POD_CIDR", "rangeStart": "${NODE_IP%.*}.10", "gateway": "$NODE_IP"}]],
+        "routes": [{"dst": "$SERVICE_CIDR"}],
         "dataDir": "$cni_dir/ipam"
       }
     },

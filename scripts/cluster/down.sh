@@ -36,7 +36,7 @@ mapfile -t mounts < <(awk '{print $2}' /proc/self/mounts |
   grep -E "^($CLUSTER_STATE|/run/containerd|/var/lib/kubelet|/run/netns/cni-|/var/run/netns/cni-)" | sort -r)
 for mount in "${mounts[@]}"; do umount "$mount" 2>/dev/null || umount -l "$mount" 2>/dev/null || true; done
 
-bash "$here/network.sh" stop
+bash "$here/network.sh" stop || log "network cleanup incomplete (see above)"
 
 # kubelet's cgroups (cgroupfs driver): empty once every container is gone.
 for hierarchy in /sys/fs/cgroup/*/; do

@@ -19,6 +19,7 @@ SYSCTLS=(
   net.bridge.bridge-nf-call-ip6tables
 )
 saved=$CLUSTER_STATE/host-sysctls
+CONTAIN=(-i "$BRIDGE" ! -o "$BRIDGE" -m comment --comment "hello-cluster: pods stay on this machine" -j DROP)
 
 start() {
   need ip iptables sysctl
@@ -44,6 +45,8 @@ start() {
   ip route replace "$SERVICE_CIDR" dev "$BRIDGE" src "$NODE_IP"
   # Pods reach ClusterIPs served by pods on the same bridge only when bridged frames pass iptables.
   sysctl -qw net.bridge.bridge-nf-call-iptables=1
+  # Nothing from the pods is forwarded beyond the bridge, whatever routes a pod might have.
+  iptables -C FORWARD "${CONTAIN[@]}" 2>/dev/null || iptables -I FORWARD 1 "${CONTAIN[@]}"
 }
 
 # Chains the cluster's components create (kube-proxy: KUBE-*, kubelet: KUBE-FIREWALL/KUBE-KUBELET-CANARY,
@@ -83,7 +86,8 @@ PY
     done
   done
   if command -v ipset >/dev/null 2>&1; then
-    ipset list -n 2>/dev/null | grep -E '^(KUBE-|kube-router-|inet6:KUBE-)' | while read -r set; do
+    local set
+    for set in $(ipset list -n 2>/dev/null | grep -E '^(KUBE-|kube-router-|inet6:KUBE-)' || true); do
       ipset destroy "$set" 2>/dev/null || true
     done
   fi
@@ -97,6 +101,7 @@ stop() {
     ip netns delete "$(basename "$netns")" 2>/dev/null || { umount "$netns" 2>/dev/null; rm -f "$netns"; }
   done
   ip link show "$BRIDGE" >/dev/null 2>&1 && ip link delete "$BRIDGE"
+  while iptables -D FORWARD "${CONTAIN[@]}" 2>/dev/null; do :; done
   ip route del "$SERVICE_CIDR" 2>/dev/null || true
   cleanup_iptables
   if [ -f "$saved" ]; then
