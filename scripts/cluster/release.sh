@@ -29,6 +29,14 @@ case "${1:-}" in
     "$HELM" upgrade --install "$RELEASE" "$REPO_ROOT/chart/hello-server" --kubeconfig "$KUBECONFIG_ADMIN" \
       --namespace "$RELEASE_NAMESPACE" --values "$(dirname "$0")/values-local.yaml" \
       --set "image.repository=${ref%:*}" --set "image.tag=${ref##*:}" --wait --timeout 5m >/dev/null
+    # With the HPA on, the Deployment starts at one pod and the HPA raises it to minReplicas after helm returns.
+    deployment=$(kubectl_admin -n "$RELEASE_NAMESPACE" get deployment -l "app.kubernetes.io/instance=$RELEASE" -o name)
+    minimum=$(kubectl_admin -n "$RELEASE_NAMESPACE" get hpa -l "app.kubernetes.io/instance=$RELEASE" \
+      -o jsonpath='{.items[0].spec.minReplicas}' 2>/dev/null || true)
+    ready_at_least() {
+      [ "$(kubectl_admin -n "$RELEASE_NAMESPACE" get "$deployment" -o jsonpath='{.status.readyReplicas}')" -ge "$1" ]
+    }
+    [ -z "$minimum" ] || wait_for 180 "$minimum Ready pods of $deployment" ready_at_least "$minimum"
     log "release $RELEASE ($ref) Ready in $RELEASE_NAMESPACE after $((SECONDS - start)) s"
     ;;
   url) service_url ;;

@@ -14,8 +14,8 @@ NAMESPACE_DEFAULTS = {"configmap/kube-root-ca.crt", "serviceaccount/default", "s
 
 def _namespaced_kinds(kube: Kube) -> list[str]:
     out = kube.run("api-resources", "--namespaced=true", "--verbs=list", "-o", "name").stdout.split()
-    # Events are a record of what happened, not objects of the release.
-    return sorted(k for k in out if k not in ("events", "events.events.k8s.io"))
+    # Events are a record of what happened and pod metrics a view of pods, not objects of the release.
+    return sorted(k for k in out if k not in ("events", "events.events.k8s.io") and not k.endswith(".metrics.k8s.io"))
 
 
 def assert_ready(release: Release, replicas: int) -> list[dict]:
@@ -30,20 +30,32 @@ def assert_ready(release: Release, replicas: int) -> list[dict]:
 
 
 def assert_helm_test_passes(release: Release):
-    result = release.helm("test", release.name, "-n", release.namespace, "--timeout", "3m", "--logs", check=False)
-    assert result.returncode == 0, f"helm test failed:\n{result.stdout}\n{result.stderr}"
+    result = release.helm("test", release.name, "-n", release.namespace, "--timeout", "3m", check=False)
+    if result.returncode != 0:  # a failed test pod is kept (hook-succeeded only deletes passing ones)
+        logs = release.kube.run("-n", release.namespace, "logs", "-l", "app.kubernetes.io/component=test",
+                                "--all-containers", "--prefix", check=False)
+        raise AssertionError(f"helm test failed:\n{result.stdout}\n{result.stderr}\ntest pod logs:\n{logs.stdout}")
     assert "Succeeded" in result.stdout, result.stdout
     # hook-delete-policy hook-succeeded: the test pod is gone afterwards.
     leftover = release.kube.json("-n", release.namespace, "get", "pods", "-l", "app.kubernetes.io/component=test")
     assert leftover["items"] == [], [p["metadata"]["name"] for p in leftover["items"]]
 
 
-def assert_nothing_left(kube: Kube, namespace: str, release: str):
-    """Every namespaced kind (CRDs included), and the release's cluster-scoped traces."""
+def assert_nothing_left(kube: Kube, namespace: str, release: str, grace_seconds: int = 30):
+    """Every namespaced kind (CRDs included), and the release's cluster-scoped traces. The pods Helm's uninstall
+    leaves to the garbage collector must be gone within their termination grace period (plus a margin)."""
     kinds = ",".join(_namespaced_kinds(kube))
-    names = set(kube.run("-n", namespace, "get", kinds, "-o", "name").stdout.split())
-    left = names - NAMESPACE_DEFAULTS
-    assert not left, f"uninstall of {release} left: {sorted(left)}"
+
+    def left():
+        names = set(kube.run("-n", namespace, "get", kinds, "-o", "name").stdout.split())
+        return names - NAMESPACE_DEFAULTS
+
+    remaining = left()
+    if remaining and all(n.startswith("pod/") for n in remaining):
+        kube.wait_for(f"the pods of {release} to terminate", lambda: not left() or None,
+                      timeout=grace_seconds + 30, interval=2)
+        remaining = left()
+    assert not remaining, f"uninstall of {release} left: {sorted(remaining)}"
     labelled = kube.run("get", "clusterroles,clusterrolebindings,apiservices,mutatingwebhookconfigurations,"
                         "validatingwebhookconfigurations", "-l", f"app.kubernetes.io/instance={release}",
                         "-o", "name").stdout.split()
@@ -58,7 +70,8 @@ def test_helm4_install_test_upgrade_uninstall(kube, helm4, target, namespaces):
     namespace = namespaces.create("e2e-helm4")
     release = install(helm4, kube, target, namespace, "life")
     assert_ready(release, 2)
-    deployment = kube.json("-n", namespace, "get", "deployment", "-l", release.selector)["items"][0]
+    deployment = kube.json("-n", namespace, "get", "deployment", "-l", release.selector,
+                           "--show-managed-fields")["items"][0]
     # Helm 4 installs with server-side apply: its field manager owns the fields through an Apply operation.
     assert any(op == "Apply" and m.startswith("helm") for m, op in managers(deployment)), managers(deployment)
     assert_helm_test_passes(release)
@@ -70,7 +83,7 @@ def test_helm4_install_test_upgrade_uninstall(kube, helm4, target, namespaces):
     assert status["version"] == 2 and status["info"]["status"] == "deployed", status["info"]
     pods = assert_ready(release, 2)
     assert all(p["metadata"]["annotations"].get("hello-server.test/rollout") == "two" for p in pods)
-    deployment = kube.json("-n", namespace, "get", "deployment", deployment["metadata"]["name"])
+    deployment = kube.json("-n", namespace, "get", "deployment", deployment["metadata"]["name"], "--show-managed-fields")
     assert any(op == "Apply" and m.startswith("helm") for m, op in managers(deployment)), managers(deployment)
     assert not any(op == "Update" and m.startswith("helm") for m, op in managers(deployment)), managers(deployment)
 
