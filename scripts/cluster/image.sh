@@ -56,7 +56,7 @@ bah push --quiet "$ref" "docker-archive:$archive:$ref"
 echo "$ref" >"$archive.ref"
 log "built $ref in $((SECONDS - start)) s ($(du -h "$archive" | cut -f1) archive)"
 # Earlier tags of the image go; the untagged intermediate images stay: they are the layer cache.
-bah images --format '{{.Name}}:{{.Tag}}' | grep "^${ref%:*}:" | grep -vx "$ref" | while read -r old; do
+for old in $(bah images --format '{{.Name}}:{{.Tag}}' | grep "^${ref%:*}:" | grep -vx "$ref" || true); do
   bah rmi "$old" >/dev/null 2>&1 || true
 done
 echo "$ref"
