@@ -44,7 +44,7 @@ printf '# Mounted into the local image build only: crates come from the mounted 
 start=$SECONDS
 log "building $ref from $root/Dockerfile"
 # --format docker keeps the Dockerfile's HEALTHCHECK in the image config.
-bah build --quiet --layers --pull=never --format docker --network none \
+bah build --quiet --layers --force-rm --pull=never --format docker --network none \
   --build-arg "BUILDER_IMAGE=$LOCAL_BUILDER_IMAGE" --build-arg "RUNTIME_IMAGE=$LOCAL_RUNTIME_IMAGE" \
   --build-arg "VERSION=$version" --build-arg "REVISION=$revision" \
   --build-arg "SOURCE_URL=$(git -C "$root" config --get remote.origin.url 2>/dev/null || true)" \
