@@ -2,15 +2,20 @@
 # hello-server container image: a pinned Rust toolchain builds the binary,
 # cargo-chef keeps the dependency build in its own cached layer, and the final
 # stage is distroless (glibc, no shell, no package manager) running as the
-# unprivileged uid 65532.
+# unprivileged uid 65532. Nothing is tied to one CPU architecture: the build
+# stage names the library directory of whatever platform it builds for.
 #
 #   docker buildx build --platform linux/amd64 \
 #     --build-arg VERSION=0.1.0 --build-arg REVISION=$(git rev-parse --short HEAD) -t hello-server .
 
 ARG RUST_VERSION=1.95.0
 ARG CARGO_CHEF_VERSION=0.1.78
+# The two base images. Real builds keep these defaults; a build without registry
+# access names local equivalents instead (scripts/cluster/image-bases.sh).
+ARG BUILDER_IMAGE=rust:${RUST_VERSION}-slim-bookworm
+ARG RUNTIME_IMAGE=gcr.io/distroless/base-nossl-debian12:nonroot
 
-FROM rust:${RUST_VERSION}-slim-bookworm AS chef
+FROM ${BUILDER_IMAGE} AS chef
 ARG CARGO_CHEF_VERSION
 RUN cargo install cargo-chef --version "${CARGO_CHEF_VERSION}" --locked
 WORKDIR /src
@@ -34,13 +39,20 @@ RUN if [ -n "${VERSION}" ] && ! grep -qx "version = \"${VERSION}\"" Cargo.toml; 
 # build.rs embeds GIT_REVISION (there is no .git in the build context).
 ARG REVISION=unknown
 ENV GIT_REVISION=${REVISION}
+# The runtime files are laid out under /runtime as they go into the final
+# stage; libgcc_s sits in the multiarch directory of the platform built for
+# (x86_64-linux-gnu, aarch64-linux-gnu, ...), which the compiler names.
 RUN cargo build --release --locked --bin hello-server \
- && strip target/release/hello-server
+ && strip target/release/hello-server \
+ && multiarch="$(gcc -print-multiarch)" \
+ && mkdir -p "/runtime/usr/lib/${multiarch}" /runtime/usr/local/bin \
+ && cp "/usr/lib/${multiarch}/libgcc_s.so.1" "/runtime/usr/lib/${multiarch}/" \
+ && cp target/release/hello-server /runtime/usr/local/bin/
 
 # base-nossl (glibc only) plus the one library Rust's unwinder needs,
 # libgcc_s, from the same Debian release as the builder: ~15 MB smaller than
 # distroless/cc, which also carries OpenSSL and libstdc++ this binary never loads.
-FROM gcr.io/distroless/base-nossl-debian12:nonroot
+FROM ${RUNTIME_IMAGE}
 ARG VERSION=""
 ARG REVISION=unknown
 # Repository URL of the sources (make image passes the git remote's URL).
@@ -51,8 +63,8 @@ LABEL org.opencontainers.image.title="hello-server" \
       org.opencontainers.image.licenses="Apache-2.0" \
       org.opencontainers.image.version="${VERSION}" \
       org.opencontainers.image.revision="${REVISION}"
-COPY --from=builder /usr/lib/x86_64-linux-gnu/libgcc_s.so.1 /usr/lib/x86_64-linux-gnu/libgcc_s.so.1
-COPY --from=builder /src/target/release/hello-server /usr/local/bin/hello-server
+COPY --from=builder /runtime/usr/lib/ /usr/lib/
+COPY --from=builder /runtime/usr/local/bin/hello-server /usr/local/bin/hello-server
 # Numeric user so Kubernetes can verify runAsNonRoot without reading /etc/passwd.
 USER 65532:65532
 # 8080: public HTTP; 9090: admin (/metrics, /healthz).

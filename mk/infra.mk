@@ -1,9 +1,11 @@
 # Terraform, container image and the deployment path (see docs/deploy.md).
 #
 #   make image        build the linux/amd64 image, tagged for the Artifact Registry repository
+#   make image-local  build the image from the same Dockerfile with buildah, no registry needed (local base
+#                     stand-ins, docs/cluster.md); what `make cluster-up` runs and test-infra inspects
 #   make push         build and push it; records the pushed digest in .cache/image-digest
 #   make deploy       PROJECT_ID=... : terraform apply -> push -> database grant -> credentials -> helm
-#   make test-infra   offline checks: fmt, validate, checkov, hadolint, HCL assertions, image build
+#   make test-infra   offline checks: fmt, validate, checkov, hadolint, HCL assertions, the real image
 
 TF_DIR := $(ROOT)/terraform
 # The OpenTofu scripts/setup/40-infra-tools.sh builds when no suitable terraform is installed.
@@ -26,10 +28,13 @@ DOCKER_BUILD = docker buildx build --platform $(PLATFORM) \
 	--build-arg VERSION=$(HELLO_VERSION) --build-arg REVISION=$(HELLO_REVISION) \
 	--build-arg SOURCE_URL=$(SOURCE_URL) --tag $(IMAGE_REPOSITORY):$(IMAGE_TAG)
 
-.PHONY: image push deploy test-infra
+.PHONY: image image-local push deploy test-infra
 
 image: ## build the linux/amd64 image (tag: Artifact Registry repository from terraform output)
 	$(DOCKER_BUILD) --load $(ROOT)
+
+image-local: ## build the image with buildah from the Dockerfile on local base stand-ins (no registry needed)
+	bash $(ROOT)/scripts/cluster/image.sh
 
 push: ## build and push the image to Artifact Registry; the digest goes to .cache/image-digest
 	@case "$(IMAGE_REPOSITORY)" in *-docker.pkg.dev/*) ;; \
@@ -60,7 +65,7 @@ deploy: ## PROJECT_ID=... [REGION=...]: empty project -> greeting (docs/deploy.m
 	curl -fsS --retry 24 --retry-delay 5 --retry-all-errors "http://$$ip/greeting/1" >/dev/null; \
 	echo "deploy: open http://$$ip/greeting/1"
 
-test-infra: ## Terraform/image checks (offline): fmt, validate, checkov, hadolint, HCL assertions, cargo build
+test-infra: ## Terraform/image checks (offline): fmt, validate, checkov, hadolint, HCL assertions, the built image
 	@test -x $(INFRA_VENV)/bin/pytest || { echo "test-infra: $(INFRA_VENV) missing: run bash scripts/setup.sh" >&2; exit 1; }
 	$(INFRA_VENV)/bin/pytest -q -p no:cacheprovider $(ROOT)/tests/infra
 

@@ -17,12 +17,24 @@ packages=(
   jq
   curl
   python3-venv
+  # OCI registry and image tools (chart publishing, release flow) and the arm64 cross toolchain.
   docker-registry
   skopeo
   umoci
   qemu-user-static
   gcc-aarch64-linux-gnu
   libc6-dev-arm64-cross
+  # The local Kubernetes node (scripts/cluster/): runtime, network, etcd, and the image build without a registry.
+  containerd
+  runc
+  containernetworking-plugins
+  iptables
+  ipset
+  conntrack
+  etcd-server
+  buildah
+  debootstrap
+  busybox-static
 )
 
 # What `make run` alone needs (scripts/setup.sh with SETUP_PACKAGES=run): the throwaway PostgreSQL.
@@ -62,6 +74,8 @@ apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 # The Debian prometheus package starts a daemon on :9090, which is the app's
 # metrics port. The project runs its own Prometheus instances on other ports.
 if command -v systemctl >/dev/null 2>&1; then systemctl disable --now prometheus prometheus-node-exporter >/dev/null 2>&1 || true; fi
+# Likewise etcd and containerd: the local cluster starts its own, on its own ports and sockets.
+if command -v systemctl >/dev/null 2>&1; then systemctl disable --now etcd containerd >/dev/null 2>&1 || true; fi
 pkill -x prometheus >/dev/null 2>&1 || true
 # docker-registry's package starts a registry on :5000; the chart test runs its own on a free loopback port.
 if command -v systemctl >/dev/null 2>&1; then systemctl disable --now docker-registry >/dev/null 2>&1 || true; fi
