@@ -27,6 +27,15 @@ if [ -n "${E2E_KUBECONFIG:-}" ]; then
   suite "$@"
   exit
 fi
+# One local cluster per machine: a second run (another checkout, a parallel CI job) waits for the first
+# instead of sharing its cluster or tearing it down under it.
+mkdir -p "$CLUSTER_CACHE"
+exec 9>"$CLUSTER_CACHE/suite.lock"
+if ! flock -n 9; then
+  log "another test-cluster run holds $CLUSTER_CACHE/suite.lock: waiting for it (at most 60 min)"
+  flock -w 3600 9 || die "the other test-cluster run did not finish within 60 min"
+fi
+
 if daemon_running kube-apiserver && [ -f "$KUBECONFIG_ADMIN" ]; then
   log "running against the local cluster already up (left running)"
   suite "$@"
