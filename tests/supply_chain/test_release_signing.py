@@ -16,6 +16,8 @@ import yaml
 from conftest import ROOT, ok, run, tool, cosign_key_pair
 
 TAG = "0.1.0-test"
+# The chart version the release pushes: whatever Chart.yaml says (it rises with every chart change).
+CHART_VERSION = yaml.safe_load((ROOT / "chart" / "hello-server" / "Chart.yaml").read_text())["version"]
 OCI_IMAGE = ROOT / "scripts" / "release" / "oci-image.sh"
 VERIFY = ROOT / "scripts" / "release" / "verify.sh"
 SIGN = ROOT / "scripts" / "release" / "sign.sh"
@@ -140,12 +142,12 @@ def test_release_notes_name_the_digest_and_how_to_verify(released):
     assert f"{released['ref']}" in notes
     assert f"cosign verify --key release.pub {released['ref']}" in notes
     assert "## Changes" in notes
-    assert f"oci://{released['repository'].split('/')[0]}/charts/hello-server --version 0.1.0" in notes
+    assert f"oci://{released['repository'].split('/')[0]}/charts/hello-server --version {CHART_VERSION}" in notes
 
 
 def test_chart_is_pushed_as_oci_artifact(released, registry):
     manifest = json.loads(ok(run([tool("skopeo"), "inspect", "--raw", "--tls-verify=false",
-                                   f"docker://{registry}/charts/hello-server:0.1.0"])).stdout)
+                                   f"docker://{registry}/charts/hello-server:{CHART_VERSION}"])).stdout)
     assert manifest["config"]["mediaType"] == "application/vnd.cncf.helm.config.v1+json"
 
 

@@ -86,7 +86,8 @@ def test_every_pinned_tool_version_is_tracked(config):
                 for match in python_regex(expression).finditer(path.read_text()):
                     tracked.add(match.group(0).split("=")[0].split()[-1])
     pinned = {}
-    for path in [*sorted((ROOT / "scripts" / "setup").glob("*.sh")), ROOT / "Dockerfile"]:
+    for path in [*sorted((ROOT / "scripts" / "setup").glob("*.sh")), ROOT / "scripts" / "cluster" / "lib.sh",
+                 ROOT / "Dockerfile"]:
         for match in PIN.finditer(path.read_text()):
             pinned[match["name"]] = path.relative_to(ROOT)
     assert len(pinned) > 20, pinned
